@@ -1,0 +1,32 @@
+/**
+ * AssetLog schema: append-only migrations.
+ *
+ * Events are stored in chunks, one row per appended batch (split at CHUNK_MAX_BYTES),
+ * because DO SQLite bills per row written and read: a 1,000-event batch costs one row,
+ * not 1,000. Every line of a chunk shares its receive time (`rts`), and `seq` ranges
+ * are contiguous, so the ring buffer's bounds are computed from chunk rows alone.
+ * No secondary index: rts rises with seq, and trimming keeps the expired prefix short.
+ */
+export const ASSET_LOG_MIGRATIONS = [
+  `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+   CREATE TABLE chunks (
+     first_seq INTEGER PRIMARY KEY,
+     end_seq INTEGER NOT NULL,
+     rts INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     lines TEXT NOT NULL
+   );
+   CREATE TABLE bundles (
+     id TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     first_seq INTEGER NOT NULL,
+     end_seq INTEGER NOT NULL,
+     since_seconds INTEGER NOT NULL,
+     prefix TEXT NOT NULL,
+     gz_sha256 TEXT NOT NULL,
+     gz_bytes INTEGER NOT NULL,
+     jsonl_sha256 TEXT NOT NULL,
+     jsonl_bytes INTEGER NOT NULL
+   );
+   CREATE INDEX bundles_range ON bundles (first_seq, end_seq);`,
+] as const;

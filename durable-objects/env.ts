@@ -1,0 +1,25 @@
+/** Bindings and vars of the Worker script, shared by the edge and the Durable Objects. */
+import type { ConfigVars } from "../shared/config.ts";
+import type { AssetLog } from "./asset-log/asset-log.ts";
+import type { Tenant } from "./tenant/tenant.ts";
+
+export interface Env extends ConfigVars {
+  ASSET_LOG: DurableObjectNamespace<AssetLog>;
+  TENANT: DurableObjectNamespace<Tenant>;
+  EVIDENCE: R2Bucket;
+  /** Name of the R2 bucket behind EVIDENCE (bindings do not expose it); reported in evidence responses. */
+  EVIDENCE_BUCKET_NAME?: string;
+  /** Operator bootstrap secret for the admin API. */
+  ADMIN_TOKEN?: string;
+  /** Private Ed25519 JWK set; the first key signs. */
+  EVIDENCE_SIGNING_KEYS?: string;
+}
+
+/** Durable Object names: built here only, so tenants never share an object. */
+export function assetObjectName(tenant: string, asset: string): string {
+  return `${tenant}\u0000${asset}`;
+}
+
+export function tenantObjectName(tenant: string): string {
+  return `tenant:${tenant}`;
+}

@@ -1,0 +1,21 @@
+/** Tenant DO schema: append-only migrations. */
+export const TENANT_MIGRATIONS = [
+  `CREATE TABLE tenant (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     status TEXT NOT NULL DEFAULT 'active',
+     config TEXT NOT NULL DEFAULT '{}',
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE api_keys (
+     key_id TEXT PRIMARY KEY,
+     secret_sha256 BLOB NOT NULL,
+     prefix TEXT NOT NULL,
+     name TEXT,
+     scopes TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     revoked_at INTEGER
+   );`,
+] as const;

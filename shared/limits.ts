@@ -1,0 +1,48 @@
+/** Every bound and default of the bridge, in one place, each with its unit. */
+
+/** Largest request body accepted on the wire (compressed size when gzip). */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Largest body after inflating a gzip request (gzip-bomb bound). */
+export const MAX_DECOMPRESSED_BYTES = 50 * 1024 * 1024;
+/** Records per ingest request. */
+export const MAX_RECORDS_PER_REQUEST = 10_000;
+/** One record, measured as its canonical (JCS) JSON in UTF-8. */
+export const MAX_RECORD_BYTES = 256 * 1024;
+/** One NDJSON line before parsing. */
+export const MAX_NDJSON_LINE_BYTES = 1024 * 1024;
+/** Nesting depth of any JSON value we accept. */
+export const MAX_JSON_DEPTH = 64;
+/** Asset ids: 1..128 chars of [A-Za-z0-9._:/@-]. */
+export const MAX_ASSET_ID_LENGTH = 128;
+
+/** Ring buffer defaults (overridable in wrangler vars and per tenant). */
+export const DEFAULT_RING_MAX_LINES = 200_000;
+export const DEFAULT_RING_MAX_SECONDS = 21_600;
+/** Upper bounds a tenant may configure. */
+export const MAX_RING_MAX_LINES = 10_000_000;
+export const MAX_RING_MAX_SECONDS = 30 * 24 * 3600;
+
+/** Evidence window default, seconds (the original collector's default). */
+export const DEFAULT_EVIDENCE_SINCE_SECONDS = 3600;
+
+/** One stored chunk row holds at most this many bytes of JSONL (DO SQLite rows cap at 2 MB). */
+export const CHUNK_MAX_BYTES = 1024 * 1024;
+/** Chunks read per SQL page while building a bundle. */
+export const BUNDLE_READ_PAGE_CHUNKS = 8;
+/** R2 multipart part size for bundles larger than one part (R2 needs equal parts >= 5 MiB). */
+export const EVIDENCE_PART_BYTES = 8 * 1024 * 1024;
+/** One AssetLog.append RPC carries at most this many bytes of records (RPC messages cap at 32 MiB). */
+export const APPEND_SLICE_MAX_BYTES = 8 * 1024 * 1024;
+/** Parallel AssetLog calls per request. */
+export const FANOUT_CONCURRENCY = 8;
+/** Ring-buffer trimming deletes at most this many chunk rows per pass. */
+export const TRIM_BATCH_CHUNKS = 500;
+
+/** Positive auth results are cached per isolate for this long; revocation is effective within it. */
+export const AUTH_CACHE_TTL_MS = 30_000;
+/** Auth cache entries per isolate. */
+export const AUTH_CACHE_MAX_ENTRIES = 1_000;
+/** Retry-After seconds when a Durable Object is overloaded or unavailable. */
+export const RETRY_AFTER_SECONDS = 2;
+/** Physical ring-buffer trimming runs at most this often while ingest continues. */
+export const TRIM_INTERVAL_MS = 30_000;

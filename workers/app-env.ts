@@ -1,0 +1,13 @@
+/** Hono typing for the bridge: bindings and per-request variables. */
+import type { TenantConfig } from "../shared/config.ts";
+import type { Principal } from "../shared/scopes.ts";
+import type { Env } from "../durable-objects/env.ts";
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    principal: Principal;
+    tenantConfig: TenantConfig;
+  };
+};

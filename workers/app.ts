@@ -1,0 +1,44 @@
+/** The Hono app: middleware order, route mounting, and the only error handler. */
+import { Hono } from "hono";
+import { makeProblem, PROBLEM_CONTENT_TYPE, type Problem } from "../shared/problem.ts";
+import { ApiError } from "./api-error.ts";
+import type { AppEnv } from "./app-env.ts";
+import { log } from "./log.ts";
+import { admin } from "./routes/admin.ts";
+import { evidence } from "./routes/evidence.ts";
+import { health } from "./routes/health.ts";
+import { ingest } from "./routes/ingest.ts";
+
+export const app = new Hono<AppEnv>();
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+app.use(async (c, next) => {
+  const given = c.req.header("x-request-id");
+  const id = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
+  c.set("requestId", id);
+  await next();
+  c.header("X-Request-ID", id);
+});
+
+app.route("/", health);
+app.route("/", ingest);
+app.route("/", evidence);
+app.route("/", admin);
+
+function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(problem), {
+    status: problem.status,
+    headers: { "Content-Type": PROBLEM_CONTENT_TYPE, ...headers },
+  });
+}
+
+app.notFound((c) => problemResponse(makeProblem("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, { request_id: c.get("requestId") })));
+
+app.onError((e, c) => {
+  const requestId = c.get("requestId") ?? crypto.randomUUID();
+  if (e instanceof ApiError) return problemResponse(e.problem(requestId), { ...e.headers, "X-Request-ID": requestId });
+  // Anything else is our bug: log it, tell the client nothing about internals.
+  log.error("UnhandledError", { request_id: requestId, error: String(e?.stack ?? e) });
+  return problemResponse(makeProblem("internal", "An internal error occurred.", { request_id: requestId }), { "X-Request-ID": requestId });
+});

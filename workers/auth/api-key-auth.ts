@@ -1,0 +1,46 @@
+/**
+ * API-key authentication. The key names its tenant, whose Tenant DO checks the hash.
+ * Positive results are cached per isolate for AUTH_CACHE_TTL_MS (keyed by the key's
+ * SHA-256, never the key), so a revoked key stops working everywhere within that time.
+ */
+import type { TenantConfig } from "../../shared/config.ts";
+import { sha256Hex } from "../../shared/hex.ts";
+import { AUTH_CACHE_MAX_ENTRIES, AUTH_CACHE_TTL_MS } from "../../shared/limits.ts";
+import type { Principal } from "../../shared/scopes.ts";
+import { tenantObjectName, type Env } from "../../durable-objects/env.ts";
+import { parseApiKey } from "../../durable-objects/tenant/api-key.ts";
+
+export interface Authenticated {
+  principal: Principal;
+  config: TenantConfig;
+}
+
+const cache = new Map<string, { at: number; value: Authenticated }>();
+
+/** The presented API key from the headers this route accepts, or null. */
+export function presentedKey(req: Request): string | null {
+  const auth = req.headers.get("authorization");
+  if (auth) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (m) return m[1]!;
+  }
+  return req.headers.get("x-api-key")?.trim() || null;
+}
+
+export async function authenticateKey(env: Env, key: string): Promise<Authenticated | null> {
+  const parsed = parseApiKey(key);
+  if (!parsed) return null;
+  const cacheKey = await sha256Hex(key);
+  const now = Date.now();
+  const hit = cache.get(cacheKey);
+  if (hit && now - hit.at < AUTH_CACHE_TTL_MS) return hit.value;
+  const stub = env.TENANT.getByName(tenantObjectName(parsed.tenant));
+  const result = await stub.authenticate(parsed.keyId, key);
+  if (result) {
+    if (cache.size >= AUTH_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(cacheKey, { at: now, value: result });
+  } else {
+    cache.delete(cacheKey);
+  }
+  return result;
+}

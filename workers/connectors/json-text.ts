@@ -1,0 +1,76 @@
+/**
+ * JSON and NDJSON parsing with the bridge's bounds (depth, line size, record
+ * count). Pure: text in, values or a problem out.
+ */
+import { MAX_JSON_DEPTH, MAX_NDJSON_LINE_BYTES, MAX_RECORDS_PER_REQUEST } from "../../shared/limits.ts";
+import type { FieldIssue } from "../../shared/problem.ts";
+import type { ProblemCode } from "../../shared/problem.ts";
+
+export interface DecodeProblem {
+  code: ProblemCode;
+  detail: string;
+  errors?: FieldIssue[];
+}
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: DecodeProblem };
+
+/** Nesting depth of a parsed JSON value exceeds `max` (iterative: no stack risk). */
+export function depthExceeds(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (d > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === "object" && child !== null) stack.push([child, d + 1]);
+    }
+  }
+  return false;
+}
+
+export function parseJson(text: string, pointer = ""): Decoded<unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: { code: "invalid_json", detail: `Invalid JSON${pointer ? ` at ${pointer}` : ""}: ${(e as Error).message}` } };
+  }
+  if (depthExceeds(value)) {
+    return { ok: false, error: { code: "unprocessable", detail: `JSON nesting deeper than ${MAX_JSON_DEPTH} levels.`, errors: [{ pointer, detail: "too deep" }] } };
+  }
+  return { ok: true, value };
+}
+
+/** Parse NDJSON: one JSON value per non-empty line; pointers are record indexes. */
+export function parseNdjson(text: string): Decoded<unknown[]> {
+  const out: unknown[] = [];
+  let start = 0;
+  let lineNo = 0;
+  while (start <= text.length) {
+    let nl = text.indexOf("\n", start);
+    if (nl === -1) nl = text.length;
+    lineNo++;
+    const line = text.slice(start, nl).trim();
+    start = nl + 1;
+    if (!line) continue;
+    if (line.length > MAX_NDJSON_LINE_BYTES) {
+      return { ok: false, error: { code: "payload_too_large", detail: `NDJSON line ${lineNo} exceeds ${MAX_NDJSON_LINE_BYTES} bytes.`, errors: [{ pointer: `/${out.length}`, detail: "line too long" }] } };
+    }
+    if (out.length >= MAX_RECORDS_PER_REQUEST) return tooMany();
+    const parsed = parseJson(line, `/${out.length}`);
+    if (!parsed.ok) {
+      return { ok: false, error: { ...parsed.error, detail: `${parsed.error.detail} (line ${lineNo})` } };
+    }
+    out.push(parsed.value);
+  }
+  return { ok: true, value: out };
+}
+
+export function tooMany(): { ok: false; error: DecodeProblem } {
+  return { ok: false, error: { code: "payload_too_large", detail: `More than ${MAX_RECORDS_PER_REQUEST} records in one request.` } };
+}
+
+/** Media type without parameters, lowercased; "" when absent. */
+export function mediaType(contentType: string | null | undefined): string {
+  return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+}

@@ -1,0 +1,80 @@
+/**
+ * Fan events out to their assets' AssetLog objects: canonicalise records here
+ * (CPU at the stateless edge, not in the single-writer DO), group by asset, slice
+ * each group to bounded RPC messages, call stubs with bounded concurrency, and
+ * report per asset.
+ */
+import type { RingConfig } from "../shared/config.ts";
+import { canonicalize } from "../shared/evidence/jcs.ts";
+import type { PreparedEvent, TelemetryEvent } from "../shared/events.ts";
+import { APPEND_SLICE_MAX_BYTES, FANOUT_CONCURRENCY, MAX_RECORD_BYTES } from "../shared/limits.ts";
+import type { FieldIssue } from "../shared/problem.ts";
+import { utf8Length } from "../shared/utf8.ts";
+import { assetObjectName, type Env } from "../durable-objects/env.ts";
+import { ApiError } from "./api-error.ts";
+import { log } from "./log.ts";
+
+export interface AssetOutcome {
+  asset: string;
+  accepted: number;
+  error?: string;
+}
+
+/** Canonicalise every record; reject the whole request if any is too large. */
+export function prepare(events: TelemetryEvent[]): Map<string, { events: PreparedEvent[]; bytes: number[] }> {
+  const groups = new Map<string, { events: PreparedEvent[]; bytes: number[] }>();
+  const issues: FieldIssue[] = [];
+  events.forEach((ev, i) => {
+    const recordJcs = canonicalize(ev.record);
+    const bytes = utf8Length(recordJcs);
+    if (bytes > MAX_RECORD_BYTES) {
+      issues.push({ pointer: `/${i}`, detail: `record is ${bytes} bytes; the limit is ${MAX_RECORD_BYTES}` });
+      return;
+    }
+    let g = groups.get(ev.asset);
+    if (!g) groups.set(ev.asset, (g = { events: [], bytes: [] }));
+    const prepared: PreparedEvent = { ts: ev.ts, source: ev.source, recordJcs };
+    if (ev.id !== undefined) prepared.id = ev.id;
+    g.events.push(prepared);
+    g.bytes.push(bytes);
+  });
+  if (issues.length) {
+    throw new ApiError("payload_too_large", `${issues.length} record(s) exceed ${MAX_RECORD_BYTES} bytes; nothing was stored.`, { errors: issues.slice(0, 100) });
+  }
+  return groups;
+}
+
+export async function fanOut(env: Env, tenant: string, ring: RingConfig, events: TelemetryEvent[]): Promise<AssetOutcome[]> {
+  const groups = [...prepare(events)];
+  const outcomes: AssetOutcome[] = new Array(groups.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < groups.length) {
+      const i = next++;
+      const [asset, group] = groups[i]!;
+      outcomes[i] = await appendGroup(env, tenant, asset, ring, group.events, group.bytes);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, groups.length) }, worker));
+  return outcomes;
+}
+
+async function appendGroup(env: Env, tenant: string, asset: string, ring: RingConfig, events: PreparedEvent[], bytes: number[]): Promise<AssetOutcome> {
+  const stub = env.ASSET_LOG.getByName(assetObjectName(tenant, asset));
+  let accepted = 0;
+  let from = 0;
+  try {
+    while (from < events.length) {
+      let to = from;
+      let size = 0;
+      while (to < events.length && (to === from || size + bytes[to]! <= APPEND_SLICE_MAX_BYTES)) size += bytes[to++]!;
+      const res = await stub.append({ tenant, asset, ring }, events.slice(from, to));
+      accepted += res.accepted;
+      from = to;
+    }
+    return { asset, accepted };
+  } catch (e) {
+    log.error("AppendFailed", { tenant, asset, accepted, error: String((e as Error).message ?? e) });
+    return { asset, accepted, error: "storage temporarily unavailable" };
+  }
+}

@@ -1,0 +1,72 @@
+/** Ingest routes: FixOps ops-telemetry (`/v1/telemetry`, `/telemetry`) and generic logs (`/v1/logs`). */
+import { Hono, type Context } from "hono";
+import { effectiveRing } from "../../shared/config.ts";
+import type { TelemetryEvent } from "../../shared/events.ts";
+import { ApiError } from "../api-error.ts";
+import type { AppEnv } from "../app-env.ts";
+import { requireScope } from "../auth/require.ts";
+import { readBodyText } from "../body.ts";
+import { decodeFixopsTelemetry, type DecodeContext } from "../connectors/fixops-telemetry.ts";
+import { decodeHttpLogs } from "../connectors/http-logs.ts";
+import type { Decoded } from "../connectors/json-text.ts";
+import { fanOut, type AssetOutcome } from "../fanout.ts";
+import { requestAsset } from "../request-asset.ts";
+import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
+
+type Decoder = (text: string, contentType: string | null, ctx: DecodeContext) => Decoded<TelemetryEvent[]>;
+
+export const ingest = new Hono<AppEnv>();
+
+async function decodeRequest(c: Context<AppEnv>, decoder: Decoder): Promise<TelemetryEvent[]> {
+  const asset = requestAsset(c.req.raw);
+  const text = await readBodyText(c.req.raw);
+  if (!text.trim()) throw new ApiError("invalid_body", "The request body is empty.");
+  const ctx: DecodeContext = { receivedAt: Date.now() };
+  if (asset !== undefined) ctx.asset = asset;
+  const decoded = decoder(text, c.req.header("content-type") ?? null, ctx);
+  if (!decoded.ok) {
+    const { code, detail, errors } = decoded.error;
+    throw new ApiError(code, detail, errors ? { errors } : {});
+  }
+  return decoded.value;
+}
+
+/** Store and answer: 200 when every asset committed, 207 when some did, 503 when none did. */
+async function store(c: Context<AppEnv>, events: TelemetryEvent[]): Promise<{ outcomes: AssetOutcome[]; accepted: number }> {
+  const principal = c.get("principal");
+  const ring = effectiveRing(c.env, c.get("tenantConfig"));
+  const outcomes = await fanOut(c.env, principal.tenant, ring, events);
+  const accepted = outcomes.reduce((n, o) => n + o.accepted, 0);
+  const failed = outcomes.filter((o) => o.error);
+  if (failed.length && accepted === 0) {
+    throw new ApiError("unavailable", "Storage is temporarily unavailable; nothing was stored. Retry later.", {
+      headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+    });
+  }
+  return { outcomes, accepted };
+}
+
+function partial(c: Context<AppEnv>, outcomes: AssetOutcome[], accepted: number) {
+  return c.json({
+    ok: false, accepted,
+    assets: Object.fromEntries(outcomes.map((o) => [o.asset, o.accepted])),
+    errors: outcomes.filter((o) => o.error).map((o) => ({ asset: o.asset, accepted: o.accepted, detail: o.error })),
+  }, 207, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+}
+
+const telemetry = async (c: Context<AppEnv>) => {
+  const events = await decodeRequest(c, decodeFixopsTelemetry);
+  const { outcomes, accepted } = await store(c, events);
+  if (outcomes.some((o) => o.error)) return partial(c, outcomes, accepted);
+  return c.json({ ok: true, accepted, asset: events[0]!.asset });
+};
+
+ingest.post("/v1/telemetry", requireScope("ingest"), telemetry);
+ingest.post("/telemetry", requireScope("ingest"), telemetry);
+
+ingest.post("/v1/logs", requireScope("ingest"), async (c) => {
+  const events = await decodeRequest(c, decodeHttpLogs);
+  const { outcomes, accepted } = await store(c, events);
+  if (outcomes.some((o) => o.error)) return partial(c, outcomes, accepted);
+  return c.json({ ok: true, accepted, assets: Object.fromEntries(outcomes.map((o) => [o.asset, o.accepted])) });
+});
