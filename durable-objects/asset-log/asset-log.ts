@@ -112,7 +112,8 @@ export class AssetLog extends DurableObject<Env> {
 
   /**
    * Seal the lines received in the last `sinceSeconds` (0 = the whole buffer) into an
-   * evidence bundle in the store. Sealing the same range again returns the bundle already made.
+   * evidence bundle in the store. Each call makes a new bundle, except that the same range
+   * sealed again within the same second is the same object key, and returns that bundle.
    */
   async seal(ref: AssetRef, sinceSeconds: number, bucketName: string): Promise<SealResult> {
     this.#bind(ref);

@@ -54,8 +54,13 @@ export async function sealWindow(input: SealInput): Promise<
   { ok: true; value: { empty: false; bundle: BundleInfo; reused: boolean } } | { ok: false; error: SealError }
 > {
   const { sql, store } = input;
+  // The same range sealed in the same second has the same id (stamp + content hash): it is that bundle.
+  const second = Math.floor(input.nowMs / 1000) * 1000;
   const existing = sql
-    .exec<BundleRow>("SELECT * FROM bundles WHERE first_seq = ? AND end_seq = ?", input.first, input.end)
+    .exec<BundleRow>(
+      "SELECT * FROM bundles WHERE first_seq = ? AND end_seq = ? AND created_at >= ? AND created_at < ?",
+      input.first, input.end, second, second + 1000,
+    )
     .toArray()[0];
   if (existing) return { ok: true, value: { empty: false, bundle: describe(existing, store), reused: true } };
 

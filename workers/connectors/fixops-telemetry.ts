@@ -5,7 +5,7 @@
  */
 import { DEFAULT_ASSET, isValidAssetId, type TelemetryEvent } from "../../shared/events.ts";
 import type { FieldIssue } from "../../shared/problem.ts";
-import { mediaType, parseJson, type Decoded } from "./json-text.ts";
+import { JSON_LIKE_TYPES, mediaType, parseJson, type Decoded } from "./json-text.ts";
 
 const MAX_RULE_LENGTH = 256;
 
@@ -17,7 +17,7 @@ export interface DecodeContext {
 
 export function decodeFixopsTelemetry(text: string, contentType: string | null, ctx: DecodeContext): Decoded<TelemetryEvent[]> {
   const mt = mediaType(contentType);
-  if (mt && mt !== "application/json") {
+  if (!JSON_LIKE_TYPES.has(mt)) {
     return { ok: false, error: { code: "unsupported_media_type", detail: `Expected application/json, got ${mt.slice(0, 64)}.` } };
   }
   const parsed = parseJson(text);

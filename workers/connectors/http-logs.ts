@@ -6,10 +6,9 @@ import { DEFAULT_ASSET, isValidAssetId, parseTimestamp, type TelemetryEvent } fr
 import { MAX_RECORDS_PER_REQUEST } from "../../shared/limits.ts";
 import type { FieldIssue } from "../../shared/problem.ts";
 import type { DecodeContext } from "./fixops-telemetry.ts";
-import { mediaType, parseJson, parseNdjson, tooMany, type Decoded } from "./json-text.ts";
+import { JSON_LIKE_TYPES, mediaType, parseJson, parseNdjson, tooMany, type Decoded } from "./json-text.ts";
 
 const NDJSON_TYPES = new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/json-lines", "application/x-jsonlines"]);
-const JSON_OR_DETECT = new Set(["", "application/json", "text/plain"]);
 const TS_FIELDS = ["ts", "timestamp", "time", "@timestamp", "date"] as const;
 const LEVEL_FIELDS = ["level", "severity", "log_level"] as const;
 const MESSAGE_FIELDS = ["message", "msg", "log"] as const;
@@ -21,7 +20,7 @@ export function decodeHttpLogs(text: string, contentType: string | null, ctx: De
     const nd = parseNdjson(text);
     if (!nd.ok) return nd;
     values = nd.value;
-  } else if (JSON_OR_DETECT.has(mt)) {
+  } else if (JSON_LIKE_TYPES.has(mt)) {
     const whole = parseJson(text);
     if (whole.ok) {
       values = Array.isArray(whole.value) ? whole.value : [whole.value];

@@ -70,6 +70,12 @@ export function tooMany(): { ok: false; error: DecodeProblem } {
   return { ok: false, error: { code: "payload_too_large", detail: `More than ${MAX_RECORDS_PER_REQUEST} records in one request.` } };
 }
 
+/**
+ * Media types read as JSON: none, application/json, and the types clients send by
+ * default (text/plain from fetch with a string body, form-urlencoded from `curl -d`).
+ */
+export const JSON_LIKE_TYPES = new Set(["", "application/json", "text/plain", "application/x-www-form-urlencoded"]);
+
 /** Media type without parameters, lowercased; "" when absent. */
 export function mediaType(contentType: string | null | undefined): string {
   return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
