@@ -1,0 +1,78 @@
+/** AssetLog through its RPC stub: chunking, big windows (multipart), concurrency with trimming. */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { assetObjectName } from "../../durable-objects/env.ts";
+import type { AssetLog } from "../../durable-objects/asset-log/asset-log.ts";
+import { canonicalize } from "../../shared/evidence/jcs.ts";
+import type { PreparedEvent } from "../../shared/events.ts";
+import { CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES } from "../../shared/limits.ts";
+import { gunzipText, sha256Hex } from "../fixtures/bridge.ts";
+
+const ring = { max_lines: 200_000, max_seconds: 21_600 };
+
+function events(n: number, make: (i: number) => Record<string, unknown>): PreparedEvent[] {
+  return Array.from({ length: n }, (_, i) => ({ ts: Date.UTC(2026, 10, 24) + i, source: "http" as const, recordJcs: canonicalize(make(i)) }));
+}
+
+/** Base64 of random bytes: text that gzip cannot shrink much, to force multi-part bundles. */
+function noise(bytes: number): string {
+  const raw = crypto.getRandomValues(new Uint8Array(Math.min(bytes, 65_536)));
+  let s = btoa(String.fromCharCode(...raw));
+  while (s.length < bytes) s += s.slice(0, bytes - s.length).split("").reverse().join("");
+  return s.slice(0, bytes);
+}
+
+describe("AssetLog", () => {
+  it("splits large batches into chunk rows under CHUNK_MAX_BYTES and keeps seq gap-free", async () => {
+    const ref = { tenant: "t1", asset: "chunky", ring };
+    const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+    const res = await stub.append(ref, events(300, (i) => ({ i, pad: "p".repeat(10_000) })));
+    expect(res).toEqual({ accepted: 300, first_seq: 0, end_seq: 300 });
+    await runInDurableObject(stub, (_o: AssetLog, state) => {
+      const rows = state.storage.sql.exec<{ first_seq: number; end_seq: number; bytes: number }>("SELECT first_seq, end_seq, bytes FROM chunks ORDER BY first_seq").toArray();
+      expect(rows.length).toBeGreaterThan(2);
+      for (const r of rows) expect(r.bytes).toBeLessThanOrEqual(CHUNK_MAX_BYTES);
+      rows.forEach((r, i) => expect(r.first_seq).toBe(i === 0 ? 0 : rows[i - 1]!.end_seq));
+      expect(rows.at(-1)!.end_seq).toBe(300);
+    });
+    const sealed = await stub.seal(ref, 0, "bucket");
+    if (!sealed.ok || sealed.value.empty) throw new Error("expected a bundle");
+    const text = await gunzipText(await (await env.EVIDENCE.get(sealed.value.bundle.records_key))!.arrayBuffer());
+    const seqs = text.trim().split("\n").map((l) => JSON.parse(l).seq);
+    expect(seqs).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(await sha256Hex(new TextEncoder().encode(text))).toBe(sealed.value.bundle.jsonl_sha256);
+  });
+
+  it("streams a window bigger than one part as a multipart upload with the same digest", async () => {
+    const ref = { tenant: "t1", asset: "big", ring };
+    const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+    const perRecord = 200_000;
+    const count = Math.ceil((EVIDENCE_PART_BYTES * 1.6) / perRecord);
+    for (let i = 0; i < count; i += 10) {
+      await stub.append(ref, events(Math.min(10, count - i), (j) => ({ i: i + j, noise: noise(perRecord) })));
+    }
+    const sealed = await stub.seal(ref, 0, "bucket");
+    if (!sealed.ok || sealed.value.empty) throw new Error("expected a bundle");
+    const b = sealed.value.bundle;
+    expect(b.gz_bytes).toBeGreaterThan(EVIDENCE_PART_BYTES);
+    const obj = await env.EVIDENCE.get(b.records_key);
+    const gz = new Uint8Array(await obj!.arrayBuffer());
+    expect(gz.byteLength).toBe(b.gz_bytes);
+    expect(await sha256Hex(gz)).toBe(b.gz_sha256);
+    const text = await gunzipText(gz);
+    expect(text.split("\n").length - 1).toBe(count);
+    expect(await sha256Hex(new TextEncoder().encode(text))).toBe(b.jsonl_sha256);
+  });
+
+  it("seals only the part of a chunk inside the window", async () => {
+    const ref = { tenant: "t1", asset: "partial", ring: { max_lines: 5, max_seconds: 21_600 } };
+    const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+    await stub.append(ref, events(8, (i) => ({ i })));
+    const sealed = await stub.seal(ref, 0, "bucket");
+    if (!sealed.ok || sealed.value.empty) throw new Error("expected a bundle");
+    expect([sealed.value.bundle.first_seq, sealed.value.bundle.end_seq]).toEqual([3, 8]);
+    const text = await gunzipText(await (await env.EVIDENCE.get(sealed.value.bundle.records_key))!.arrayBuffer());
+    expect(text.trim().split("\n").map((l) => JSON.parse(l).record.i)).toEqual([3, 4, 5, 6, 7]);
+  });
+});
