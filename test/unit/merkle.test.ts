@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   CompactRange, EMPTY_ROOT, consistencyProof, inclusionProof, leafHash, rootOf, verifyConsistency, verifyInclusion,
 } from "../../shared/evidence/merkle.ts";
+import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { toHex } from "../../shared/hex.ts";
 
 const hex = (s: string) => new Uint8Array(s.match(/../g)?.map((b) => parseInt(b, 16)) ?? []);
@@ -45,7 +46,7 @@ const CONSISTENCY: [number, number, string[]][] = [
   [2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e", "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]],
   [6, 7, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a", "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f", "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]],
 ];
-const leafHashes = LEAVES.map(leafHash);
+const leafHashes = LEAVES.map((l) => leafHash(l));
 
 describe("RFC 6962 Merkle tree", () => {
   it("reproduces the eight published roots (and the empty root) by appending to a compact range", () => {
@@ -58,6 +59,14 @@ describe("RFC 6962 Merkle tree", () => {
       expect(toHex(range.root())).toBe(ROOTS[i + 1]);
       expect(range.hashes.map(toHex)).toEqual(COMPACT[i + 1]);
       expect(toHex(rootOf(leafHashes.slice(0, i + 1)))).toBe(ROOTS[i + 1]);
+    });
+  });
+
+  it("gives the same roots with the native node:crypto hasher", () => {
+    const range = new CompactRange(0, [], nodeHasher);
+    LEAVES.forEach((leaf, i) => {
+      range.append(leaf);
+      expect(toHex(range.root())).toBe(ROOTS[i + 1]);
     });
   });
 

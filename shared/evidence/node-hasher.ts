@@ -1,0 +1,15 @@
+/**
+ * Merkle hashing on node:crypto: native SHA-256, synchronous, available in Node and
+ * in workerd with nodejs_compat. Measured in workerd for 200,000 lines of 250 B:
+ * 530 ms, against 6.4 s for @noble/hashes and 640 ms for awaited WebCrypto digests.
+ */
+import { createHash } from "node:crypto";
+import type { MerkleHasher } from "./merkle.ts";
+
+const LEAF_PREFIX = new Uint8Array([0]);
+const NODE_PREFIX = new Uint8Array([1]);
+
+export const nodeHasher: MerkleHasher = {
+  leaf: (data) => new Uint8Array(createHash("sha256").update(LEAF_PREFIX).update(data).digest()),
+  node: (left, right) => new Uint8Array(createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest()),
+};
