@@ -5,9 +5,11 @@ import { ApiError } from "./api-error.ts";
 import type { AppEnv } from "./app-env.ts";
 import { log } from "./log.ts";
 import { admin } from "./routes/admin.ts";
+import { bundles } from "./routes/bundles.ts";
 import { evidence } from "./routes/evidence.ts";
 import { health } from "./routes/health.ts";
 import { ingest } from "./routes/ingest.ts";
+import { jwks } from "./routes/jwks.ts";
 
 export const app = new Hono<AppEnv>();
 
@@ -24,6 +26,8 @@ app.use(async (c, next) => {
 app.route("/", health);
 app.route("/", ingest);
 app.route("/", evidence);
+app.route("/", bundles);
+app.route("/", jwks);
 app.route("/", admin);
 
 function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {

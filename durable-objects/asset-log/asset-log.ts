@@ -5,16 +5,20 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { RingConfig } from "../../shared/config.ts";
+import type { CompactRange } from "../../shared/evidence/merkle.ts";
+import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
 import { storedLine, type PreparedEvent } from "../../shared/events.ts";
 import { CHUNK_MAX_BYTES, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { migrate } from "../../shared/sql-migrations.ts";
-import { utf8Length } from "../../shared/utf8.ts";
 import { R2Store } from "../../shared/storage/r2-store.ts";
-import type { Env } from "../env.ts";
-import { sealWindow, type BundleInfo, type SealError } from "./bundle-builder.ts";
+import { tenantObjectName, type Env } from "../env.ts";
+import { describe, sealWindow, type BundleInfo, type BundleRow, type SealError } from "./bundle-builder.ts";
+import { frontierAt, headFrontier } from "./frontier.ts";
 import { readLines } from "./read-lines.ts";
 import { oldestTrimmableRts, readHead, ringWindow, trimChunks, firstSeqReceivedSince, type Head } from "./ring-buffer.ts";
 import { ASSET_LOG_MIGRATIONS } from "./schema.ts";
+
+const encoder = new TextEncoder();
 
 export interface AssetRef {
   tenant: string;
@@ -45,7 +49,10 @@ export type SealResult =
 export class AssetLog extends DurableObject<Env> {
   #sql: SqlStorage;
   #head: Head;
+  /** Merkle frontier after the newest line (RFC 6962 tree over every line ever accepted). */
+  #frontier: CompactRange;
   #ringJson = "";
+  #signingKeys: Promise<{ ok: true; value: SigningKeySet } | { ok: false; error: string }> | undefined;
   #alarmArmed = false;
   /** Seals run one at a time; while one runs, trimming stays below its first seq. */
   #sealing: Promise<unknown> = Promise.resolve();
@@ -56,6 +63,7 @@ export class AssetLog extends DurableObject<Env> {
     this.#sql = ctx.storage.sql;
     migrate(this.#sql, ASSET_LOG_MIGRATIONS);
     this.#head = readHead(this.#sql);
+    this.#frontier = headFrontier(this.#sql, this.#head.nextSeq);
     this.#ringJson = this.#meta("ring") ?? "";
     ctx.blockConcurrencyWhile(async () => {
       this.#alarmArmed = (await ctx.storage.getAlarm()) !== null;
@@ -70,30 +78,36 @@ export class AssetLog extends DurableObject<Env> {
     // Receive times never go backwards, so age bounds stay a prefix of seq.
     const rts = Math.max(Date.now(), this.#head.lastRts);
     let seq = first;
+    const frontier = this.#frontier.clone();
     this.ctx.storage.transactionSync(() => {
       let chunkFirst = seq;
+      let chunkFrontier = frontier.encode();
       let lines: string[] = [];
       let bytes = 0;
       const flush = () => {
         if (!lines.length) return;
-        const text = lines.join("");
         this.#sql.exec(
-          "INSERT INTO chunks (first_seq, end_seq, rts, bytes, lines) VALUES (?, ?, ?, ?, ?)",
-          chunkFirst, seq, rts, bytes, text,
+          "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines) VALUES (?, ?, ?, ?, ?, ?)",
+          chunkFirst, seq, rts, bytes, chunkFrontier, lines.join(""),
         );
         chunkFirst = seq;
+        chunkFrontier = frontier.encode();
         lines = [];
         bytes = 0;
       };
       for (const ev of events) {
-        const line = storedLine(ref.asset, seq, rts, ev) + "\n";
-        if (bytes + line.length * 3 > CHUNK_MAX_BYTES && lines.length) flush();
-        lines.push(line);
-        bytes += utf8Length(line);
+        const line = storedLine(ref.asset, seq, rts, ev);
+        const lineBytes = encoder.encode(line);
+        if (bytes + lineBytes.byteLength + 1 > CHUNK_MAX_BYTES && lines.length) flush();
+        frontier.append(lineBytes);
+        lines.push(line + "\n");
+        bytes += lineBytes.byteLength + 1;
         seq++;
       }
       flush();
     });
+    // Only now, after the commit, does the in-memory tree move on.
+    this.#frontier = frontier;
     this.#head = { nextSeq: seq, lastRts: rts };
     this.#armTrim(rts + TRIM_INTERVAL_MS);
     return { accepted: events.length, first_seq: first, end_seq: seq };
@@ -122,6 +136,22 @@ export class AssetLog extends DurableObject<Env> {
     return run;
   }
 
+  /** This asset's bundles, newest first; `before` is the cursor of the previous page. */
+  async bundles(ref: AssetRef, limit: number, before?: string): Promise<{ bundles: BundleInfo[]; cursor: string | null }> {
+    this.#bind(ref);
+    const [at, id] = before ? [Number(before.split(":")[0]), before.split(":").slice(1).join(":")] : [Number.MAX_SAFE_INTEGER, ""];
+    const rows = this.#sql
+      .exec<BundleRow>(
+        "SELECT * FROM bundles WHERE created_at < ? OR (created_at = ? AND id < ?) ORDER BY created_at DESC, id DESC LIMIT ?",
+        at, at, id, limit + 1,
+      )
+      .toArray();
+    const store = new R2Store(this.env.EVIDENCE, this.env.EVIDENCE_BUCKET_NAME ?? "evidence");
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { bundles: page.map((r) => describe(r, store)), cursor: rows.length > limit && last ? `${last.created_at}:${last.id}` : null };
+  }
+
   override async alarm(): Promise<void> {
     this.#alarmArmed = false;
     const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
@@ -135,32 +165,62 @@ export class AssetLog extends DurableObject<Env> {
   }
 
   async #seal(ref: AssetRef, sinceSeconds: number, bucketName: string): Promise<SealResult> {
+    // Everything about the range is read synchronously here, before any await lets an append in.
     const now = Date.now();
     const head = this.#head;
+    const frontierAfter = this.#frontier.clone();
     const win = ringWindow(this.#sql, head, ref.ring, now);
-    const first = sinceSeconds === 0
-      ? win.start
-      : Math.max(win.start, firstSeqReceivedSince(this.#sql, head, now - sinceSeconds * 1000));
+    const windowSinceMs = sinceSeconds === 0 ? this.#rtsOf(win.start) ?? now : now - sinceSeconds * 1000;
+    const first = sinceSeconds === 0 ? win.start : Math.max(win.start, firstSeqReceivedSince(this.#sql, head, windowSinceMs));
     const end = win.end;
     if (first >= end) return { ok: true, value: { empty: true } };
+    const frontierBefore = frontierAt(this.#sql, first);
+    if (!frontierBefore) throw new Error(`no stored frontier for seq ${first}`);
+    // Lines of the window were evicted if the newest evicted line was received inside it.
+    const lastEvictedRts = win.start > 0 ? this.#rtsOf(win.start - 1) : null;
+    const truncated = win.start > 0 && (sinceSeconds === 0 || (lastEvictedRts ?? Infinity) >= windowSinceMs);
+
+    const keys = await this.#keys();
+    if (!keys.ok) return { ok: false, error: { code: "signing_unavailable", detail: keys.error } };
 
     this.#pinnedFrom = first;
     try {
-      const result = await sealWindow({
+      return await sealWindow({
         sql: this.#sql,
         store: new R2Store(this.env.EVIDENCE, bucketName),
+        signer: keys.value.active,
         tenant: ref.tenant,
         asset: ref.asset,
         first,
         end,
         sinceSeconds,
         nowMs: now,
+        windowSinceMs,
+        frontierBefore,
+        frontierAfter,
+        buffer: { oldest_seq_available: win.start, truncated, evicted_total: win.start },
         lines: () => readLines(this.#sql, first, end),
+        indexBundle: (entry) => this.env.TENANT.getByName(tenantObjectName(ref.tenant)).indexBundle(entry),
       });
-      return result;
     } finally {
       this.#pinnedFrom = Infinity;
     }
+  }
+
+  /** Receive time of a seq: from its chunk if still stored, else the newest trimmed chunk's. */
+  #rtsOf(seq: number): number | null {
+    const row = this.#sql
+      .exec<{ rts: number }>("SELECT rts FROM chunks WHERE first_seq <= ? AND end_seq > ? ORDER BY first_seq DESC LIMIT 1", seq, seq)
+      .toArray()[0];
+    if (row) return row.rts;
+    const trimmed = this.#meta("trimmed_rts");
+    return trimmed === undefined ? null : Number(trimmed);
+  }
+
+  #keys() {
+    // Parsed once per instance; a changed secret reaches new instances (deploys restart objects).
+    this.#signingKeys ??= parseSigningKeys(this.env.EVIDENCE_SIGNING_KEYS);
+    return this.#signingKeys;
   }
 
   /** Record which asset this object serves (and its ring bounds); a mismatch is a routing bug. */

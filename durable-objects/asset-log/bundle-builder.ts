@@ -1,14 +1,22 @@
 /**
- * Build one evidence bundle from a seq range and write it to the store:
- * records.jsonl.gz (lines + "\n", gzip, header mtime 0) and metadata.json, under the
- * DESIGN.md section 6 key layout. The object key embeds sha256(gz), which is known
- * only after compressing; windows that fit in one part are compressed once and put
- * from memory, larger ones are compressed again and streamed as a multipart upload
- * (gzip is deterministic; the second digest must match the first).
+ * Build one evidence bundle from a seq range and write it to the store
+ * (DESIGN.md section 6): records.jsonl.gz (lines + "\n", gzip, header mtime 0),
+ * statement.dsse.json (in-toto statement, JCS, DSSE, Ed25519) and metadata.json.
+ *
+ * The object key embeds sha256(gz), known only after compressing: a window that fits
+ * in one part is compressed once and put from memory; a larger one is compressed again
+ * and streamed as a multipart upload (gzip is deterministic; the second digest must match).
+ * The Merkle roots come from stored frontiers, fixed at ingest; the bundle row, and so
+ * the `previous` link of the next bundle, is written only once every object is stored.
  */
-import { bundleId, bundlePrefix, METADATA_FILE, RECORDS_FILE } from "../../shared/evidence/bundle-layout.ts";
+import { bundleId, bundlePrefix, METADATA_FILE, RECORDS_FILE, STATEMENT_FILE } from "../../shared/evidence/bundle-layout.ts";
+import { signEnvelope, type SigningKey } from "../../shared/evidence/dsse.ts";
+import type { CompactRange } from "../../shared/evidence/merkle.ts";
+import { buildStatement, MERKLE_ALG, PAYLOAD_TYPE, statementBytes, type EvidencePredicate } from "../../shared/evidence/statement.ts";
+import { sha256Hex, toHex } from "../../shared/hex.ts";
 import { EVIDENCE_PART_BYTES } from "../../shared/limits.ts";
-import type { EvidenceStore } from "../../shared/storage/evidence-store.ts";
+import type { EvidenceStore, StoreError } from "../../shared/storage/evidence-store.ts";
+import { SERVICE_NAME, SERVICE_VERSION } from "../../shared/version.ts";
 import { gzipParts, type GzipDigests } from "./gzip-parts.ts";
 
 export interface BundleInfo {
@@ -23,36 +31,49 @@ export interface BundleInfo {
   gz_bytes: number;
   jsonl_sha256: string;
   jsonl_bytes: number;
+  statement_sha256: string;
+  kid: string;
+  root_after: string;
   provider: string;
   bucket: string;
   records_key: string;
+  statement_key: string;
   metadata_key: string;
   records_url: string;
 }
 
-export type SealError = { code: "store_error"; detail: string };
+export type SealError = { code: "store_error"; detail: string } | { code: "signing_unavailable"; detail: string };
 
 export interface SealInput {
   sql: SqlStorage;
   store: EvidenceStore;
+  signer: SigningKey;
   tenant: string;
   asset: string;
   first: number;
   end: number;
   sinceSeconds: number;
   nowMs: number;
+  /** Start of the receive-time window the bundle answers (ms). */
+  windowSinceMs: number;
+  frontierBefore: CompactRange;
+  frontierAfter: CompactRange;
+  buffer: EvidencePredicate["buffer"];
   /** A fresh pass over the range's JSONL each call. */
   lines: () => Iterable<string>;
+  /** Record the bundle in the tenant's index (for download by id). */
+  indexBundle: (entry: { id: string; asset: string; prefix: string; created_at: number }) => Promise<void>;
 }
 
-type BundleRow = {
+export type BundleRow = {
   id: string; created_at: number; first_seq: number; end_seq: number; since_seconds: number; prefix: string;
   gz_sha256: string; gz_bytes: number; jsonl_sha256: string; jsonl_bytes: number;
+  statement_sha256: string; kid: string; root_after: string;
 };
 
-export async function sealWindow(input: SealInput): Promise<
-  { ok: true; value: { empty: false; bundle: BundleInfo; reused: boolean } } | { ok: false; error: SealError }
-> {
+type Sealed = { ok: true; value: { empty: false; bundle: BundleInfo; reused: boolean } } | { ok: false; error: SealError };
+
+export async function sealWindow(input: SealInput): Promise<Sealed> {
   const { sql, store } = input;
   // The same range sealed in the same second has the same id (stamp + content hash): it is that bundle.
   const second = Math.floor(input.nowMs / 1000) * 1000;
@@ -73,30 +94,52 @@ export async function sealWindow(input: SealInput): Promise<
   const d = digests as GzipDigests;
   const id = bundleId(input.nowMs, d.gzSha256);
   const prefix = bundlePrefix(input.tenant, input.asset, input.nowMs, id);
-  const recordsKey = prefix + RECORDS_FILE;
-  const gzOpts = { contentType: "application/gzip", ifNoneMatch: true };
+  const createOnly = { ifNoneMatch: true };
 
+  // "exists" below: the key embeds the content hash, so the same bytes are already there.
   if (partCount <= 1) {
-    const put = await store.put(recordsKey, firstPart ?? new Uint8Array(), gzOpts);
-    // "exists": the key embeds the content hash, so the same bytes are already there.
+    const put = await store.put(prefix + RECORDS_FILE, firstPart ?? new Uint8Array(), { contentType: "application/gzip", ...createOnly });
     if (!put.ok && put.error.code !== "exists") return storeFailure(put.error);
   } else {
     firstPart = undefined;
     const again: Partial<GzipDigests> = {};
-    const put = await store.putParts(recordsKey, gzipParts(input.lines(), EVIDENCE_PART_BYTES, again), gzOpts);
+    const put = await store.putParts(prefix + RECORDS_FILE, gzipParts(input.lines(), EVIDENCE_PART_BYTES, again), { contentType: "application/gzip", ...createOnly });
     if (!put.ok && put.error.code !== "exists") return storeFailure(put.error);
     if (put.ok && again.gzSha256 !== d.gzSha256) {
-      await store.delete([recordsKey]);
+      await store.delete([prefix + RECORDS_FILE]);
       throw new Error("gzip output differed between passes");
     }
   }
 
-  const row: BundleRow = {
-    id, created_at: input.nowMs, first_seq: input.first, end_seq: input.end, since_seconds: input.sinceSeconds,
-    prefix, gz_sha256: d.gzSha256, gz_bytes: d.gzBytes, jsonl_sha256: d.jsonlSha256, jsonl_bytes: d.jsonlBytes,
+  const previous = sql
+    .exec<{ id: string; statement_sha256: string }>("SELECT id, statement_sha256 FROM bundles ORDER BY created_at DESC, id DESC LIMIT 1")
+    .toArray()[0];
+  const predicate: EvidencePredicate = {
+    tenant: input.tenant,
+    asset: input.asset,
+    bundle_id: id,
+    created_at: new Date(input.nowMs).toISOString(),
+    window: { since: new Date(input.windowSinceMs).toISOString(), until: new Date(input.nowMs).toISOString(), since_seconds: input.sinceSeconds },
+    records: { first_seq: input.first, end_seq: input.end, count: input.end - input.first, bytes_uncompressed: d.jsonlBytes },
+    merkle: {
+      alg: MERKLE_ALG,
+      tree_size_before: input.frontierBefore.size,
+      root_before: toHex(input.frontierBefore.root()),
+      frontier_before: input.frontierBefore.hashes.map((h) => toHex(h)),
+      tree_size_after: input.frontierAfter.size,
+      root_after: toHex(input.frontierAfter.root()),
+    },
+    previous: previous ? { bundle_id: previous.id, statement_sha256: previous.statement_sha256 } : null,
+    buffer: input.buffer,
+    producer: { service: SERVICE_NAME, version: SERVICE_VERSION },
   };
+  const payload = statementBytes(buildStatement(d.gzSha256, d.jsonlSha256, predicate));
+  const envelope = await signEnvelope(PAYLOAD_TYPE, payload, input.signer);
+  const statementPut = await store.put(prefix + STATEMENT_FILE, JSON.stringify(envelope, null, 2) + "\n", { contentType: "application/json", ...createOnly });
+  if (!statementPut.ok && statementPut.error.code !== "exists") return storeFailure(statementPut.error);
+
   const metadata = {
-    timestamp: new Date(input.nowMs).toISOString(),
+    timestamp: predicate.created_at,
     line_count: input.end - input.first,
     since_seconds: input.sinceSeconds,
     asset: input.asset,
@@ -108,33 +151,41 @@ export async function sealWindow(input: SealInput): Promise<
     end_seq: input.end,
     uncompressed_sha256: d.jsonlSha256,
     uncompressed_size_bytes: d.jsonlBytes,
+    statement: STATEMENT_FILE,
+    kid: input.signer.kid,
   };
-  const meta = await store.put(prefix + METADATA_FILE, JSON.stringify(metadata, null, 2) + "\n", {
-    contentType: "application/json", ifNoneMatch: true,
-  });
+  const meta = await store.put(prefix + METADATA_FILE, JSON.stringify(metadata, null, 2) + "\n", { contentType: "application/json", ...createOnly });
   if (!meta.ok && meta.error.code !== "exists") return storeFailure(meta.error);
 
+  await input.indexBundle({ id, asset: input.asset, prefix, created_at: input.nowMs });
+  const row: BundleRow = {
+    id, created_at: input.nowMs, first_seq: input.first, end_seq: input.end, since_seconds: input.sinceSeconds,
+    prefix, gz_sha256: d.gzSha256, gz_bytes: d.gzBytes, jsonl_sha256: d.jsonlSha256, jsonl_bytes: d.jsonlBytes,
+    statement_sha256: await sha256Hex(payload as Uint8Array<ArrayBuffer>), kid: input.signer.kid, root_after: predicate.merkle.root_after,
+  };
   sql.exec(
-    `INSERT INTO bundles (id, created_at, first_seq, end_seq, since_seconds, prefix, gz_sha256, gz_bytes, jsonl_sha256, jsonl_bytes)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    row.id, row.created_at, row.first_seq, row.end_seq, row.since_seconds, row.prefix,
-    row.gz_sha256, row.gz_bytes, row.jsonl_sha256, row.jsonl_bytes,
+    `INSERT INTO bundles (id, created_at, first_seq, end_seq, since_seconds, prefix, gz_sha256, gz_bytes, jsonl_sha256, jsonl_bytes, statement_sha256, kid, root_after)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    row.id, row.created_at, row.first_seq, row.end_seq, row.since_seconds, row.prefix, row.gz_sha256, row.gz_bytes,
+    row.jsonl_sha256, row.jsonl_bytes, row.statement_sha256, row.kid, row.root_after,
   );
   return { ok: true, value: { empty: false, bundle: describe(row, store), reused: false } };
 }
 
-function describe(row: BundleRow, store: EvidenceStore): BundleInfo {
+export function describe(row: BundleRow, store: EvidenceStore): BundleInfo {
   const recordsKey = row.prefix + RECORDS_FILE;
   return {
     id: row.id, prefix: row.prefix, created_at: new Date(row.created_at).toISOString(),
     first_seq: row.first_seq, end_seq: row.end_seq, line_count: row.end_seq - row.first_seq,
     since_seconds: row.since_seconds, gz_sha256: row.gz_sha256, gz_bytes: row.gz_bytes,
     jsonl_sha256: row.jsonl_sha256, jsonl_bytes: row.jsonl_bytes,
+    statement_sha256: row.statement_sha256, kid: row.kid, root_after: row.root_after,
     provider: store.provider, bucket: store.bucket,
-    records_key: recordsKey, metadata_key: row.prefix + METADATA_FILE, records_url: store.url(recordsKey),
+    records_key: recordsKey, statement_key: row.prefix + STATEMENT_FILE, metadata_key: row.prefix + METADATA_FILE,
+    records_url: store.url(recordsKey),
   };
 }
 
-function storeFailure(error: { code: string; detail?: string }): { ok: false; error: SealError } {
-  return { ok: false, error: { code: "store_error", detail: error.detail ?? error.code } };
+function storeFailure(error: StoreError): { ok: false; error: SealError } {
+  return { ok: false, error: { code: "store_error", detail: error.code === "store_error" ? error.detail : error.code } };
 }

@@ -49,12 +49,18 @@ export function ringWindow(sql: SqlStorage, head: Head, ring: RingConfig, nowMs:
  */
 export function trimChunks(sql: SqlStorage, head: Head, start: number, floor: number, limit: number): number {
   const upTo = Math.min(start, floor);
-  const cursor = sql.exec(
-    `DELETE FROM chunks WHERE first_seq IN (
-       SELECT first_seq FROM chunks WHERE end_seq <= ? AND end_seq < ? ORDER BY first_seq LIMIT ?)`,
-    upTo, head.nextSeq, limit,
-  );
-  return cursor.rowsWritten;
+  const doomed = sql
+    .exec<{ first_seq: number; rts: number }>(
+      "SELECT first_seq, rts FROM chunks WHERE end_seq <= ? AND end_seq < ? ORDER BY first_seq LIMIT ?",
+      upTo, head.nextSeq, limit,
+    )
+    .toArray();
+  const last = doomed.at(-1);
+  if (!last) return 0;
+  sql.exec("DELETE FROM chunks WHERE first_seq <= ?", last.first_seq);
+  // Keep the receive time of the newest deleted line: evidence uses it to tell whether a window lost lines.
+  sql.exec("INSERT INTO meta (k, v) VALUES ('trimmed_rts', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", String(last.rts));
+  return doomed.length;
 }
 
 /** Receive time of the oldest physically stored chunk, or null when only the head chunk is left. */

@@ -6,6 +6,8 @@
  * not 1,000. Every line of a chunk shares its receive time (`rts`), and `seq` ranges
  * are contiguous, so the ring buffer's bounds are computed from chunk rows alone.
  * No secondary index: rts rises with seq, and trimming keeps the expired prefix short.
+ * `frontier` is the Merkle compact range of the log *before* the chunk's first line,
+ * so a bundle can start at any seq still stored (hash from the chunk start to it).
  */
 export const ASSET_LOG_MIGRATIONS = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -14,6 +16,7 @@ export const ASSET_LOG_MIGRATIONS = [
      end_seq INTEGER NOT NULL,
      rts INTEGER NOT NULL,
      bytes INTEGER NOT NULL,
+     frontier BLOB NOT NULL,
      lines TEXT NOT NULL
    );
    CREATE TABLE bundles (
@@ -26,7 +29,10 @@ export const ASSET_LOG_MIGRATIONS = [
      gz_sha256 TEXT NOT NULL,
      gz_bytes INTEGER NOT NULL,
      jsonl_sha256 TEXT NOT NULL,
-     jsonl_bytes INTEGER NOT NULL
+     jsonl_bytes INTEGER NOT NULL,
+     statement_sha256 TEXT NOT NULL,
+     kid TEXT NOT NULL,
+     root_after TEXT NOT NULL
    );
    CREATE INDEX bundles_range ON bundles (first_seq, end_seq);`,
 ] as const;

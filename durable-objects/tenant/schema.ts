@@ -18,4 +18,11 @@ export const TENANT_MIGRATIONS = [
      expires_at INTEGER,
      revoked_at INTEGER
    );`,
+  // Evidence bundles by id, so GET /v1/bundles/{id}/{file} needs no asset in the path.
+  `CREATE TABLE bundles (
+     id TEXT PRIMARY KEY,
+     asset TEXT NOT NULL,
+     prefix TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
 ] as const;

@@ -110,6 +110,19 @@ export class Tenant extends DurableObject<Env> {
     };
   }
 
+  /** Remember where a bundle of this tenant lives (called by AssetLog when it seals one). */
+  async indexBundle(entry: { id: string; asset: string; prefix: string; created_at: number }): Promise<void> {
+    this.#sql.exec(
+      "INSERT INTO bundles (id, asset, prefix, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      entry.id, entry.asset, entry.prefix, entry.created_at,
+    );
+  }
+
+  async findBundle(id: string): Promise<{ asset: string; prefix: string } | null> {
+    const row = this.#sql.exec<{ asset: string; prefix: string }>("SELECT asset, prefix FROM bundles WHERE id = ?", id).toArray()[0];
+    return row ?? null;
+  }
+
   #row(): TenantRow | undefined {
     return this.#sql.exec<TenantRow>("SELECT * FROM tenant LIMIT 1").toArray()[0];
   }

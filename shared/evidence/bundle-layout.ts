@@ -3,6 +3,11 @@
 export const RECORDS_FILE = "records.jsonl.gz";
 export const STATEMENT_FILE = "statement.dsse.json";
 export const METADATA_FILE = "metadata.json";
+export const BUNDLE_FILES = [RECORDS_FILE, STATEMENT_FILE, METADATA_FILE] as const;
+export type BundleFile = (typeof BUNDLE_FILES)[number];
+
+/** Bundle ids as the bridge makes them; anything else is not looked up. */
+export const BUNDLE_ID_RE = /^evidence-\d{8}-\d{6}-[0-9a-f]{8}$/;
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");

@@ -1,0 +1,62 @@
+/**
+ * Bundles: `GET /v1/assets/{asset}/bundles` (paged, newest first) and
+ * `GET /v1/bundles/{id}/{file}` (download; the id is looked up in the caller's tenant only).
+ */
+import { Hono } from "hono";
+import { effectiveRing } from "../../shared/config.ts";
+import { BUNDLE_FILES, BUNDLE_ID_RE, type BundleFile } from "../../shared/evidence/bundle-layout.ts";
+import { isValidAssetId } from "../../shared/events.ts";
+import { assetObjectName, tenantObjectName } from "../../durable-objects/env.ts";
+import { ApiError } from "../api-error.ts";
+import type { AppEnv } from "../app-env.ts";
+import { requireScope } from "../auth/require.ts";
+import { bundleView } from "./evidence.ts";
+
+export const bundles = new Hono<AppEnv>();
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 500;
+const CURSOR_RE = /^\d{1,16}:evidence-\d{8}-\d{6}-[0-9a-f]{8}$/;
+const CONTENT_TYPES: Record<BundleFile, string> = {
+  "records.jsonl.gz": "application/gzip",
+  "statement.dsse.json": "application/json",
+  "metadata.json": "application/json",
+};
+
+bundles.get("/v1/assets/:asset/bundles", requireScope("evidence"), async (c) => {
+  const asset = c.req.param("asset");
+  if (!isValidAssetId(asset)) throw new ApiError("invalid_parameter", "Asset ids are 1-128 characters of [A-Za-z0-9._:/@-].");
+  const limitRaw = c.req.query("limit");
+  const limit = limitRaw === undefined ? DEFAULT_PAGE : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new ApiError("invalid_parameter", `limit must be an integer from 1 to ${MAX_PAGE}.`, { errors: [{ pointer: "/query/limit", detail: "out of range" }] });
+  }
+  const cursor = c.req.query("cursor");
+  if (cursor !== undefined && !CURSOR_RE.test(cursor)) {
+    throw new ApiError("invalid_parameter", "cursor must be a value returned by a previous page.", { errors: [{ pointer: "/query/cursor", detail: "not a cursor" }] });
+  }
+  const { tenant } = c.get("principal");
+  const stub = c.env.ASSET_LOG.getByName(assetObjectName(tenant, asset));
+  const page = await stub.bundles({ tenant, asset, ring: effectiveRing(c.env, c.get("tenantConfig")) }, limit, cursor);
+  return c.json({ asset, bundles: page.bundles.map(bundleView), next_cursor: page.cursor });
+});
+
+bundles.get("/v1/bundles/:id/:file", requireScope("evidence"), async (c) => {
+  const id = c.req.param("id");
+  const file = c.req.param("file") as BundleFile;
+  if (!BUNDLE_FILES.includes(file)) throw new ApiError("not_found", `A bundle holds ${BUNDLE_FILES.join(", ")}.`);
+  if (!BUNDLE_ID_RE.test(id)) throw new ApiError("not_found", "No such bundle.");
+  const { tenant } = c.get("principal");
+  const found = await c.env.TENANT.getByName(tenantObjectName(tenant)).findBundle(id);
+  if (!found) throw new ApiError("not_found", "No such bundle.");
+  const obj = await c.env.EVIDENCE.get(found.prefix + file);
+  if (!obj) throw new ApiError("not_found", "This bundle's file is no longer stored (retention may have removed it).");
+  return new Response(obj.body, {
+    headers: {
+      "Content-Type": CONTENT_TYPES[file],
+      "Content-Length": String(obj.size),
+      "Content-Disposition": `attachment; filename="${file}"`,
+      ETag: obj.httpEtag,
+    },
+  });
+});
