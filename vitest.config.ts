@@ -6,19 +6,37 @@ import { defineConfig } from "vitest/config";
 const testKeys = JSON.parse(readFileSync(new URL("./test/fixtures/test-signing-keys.json", import.meta.url), "utf8")) as { keys: unknown[] };
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          ADMIN_TOKEN: "test-admin-token",
-          EVIDENCE_SIGNING_KEYS: JSON.stringify({ keys: testKeys.keys }),
+  test: {
+    projects: [
+      {
+        // Worker, Durable Objects and shared code, inside workerd with real DO and R2 storage.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ADMIN_TOKEN: "test-admin-token",
+                EVIDENCE_SIGNING_KEYS: JSON.stringify({ keys: testKeys.keys }),
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/unit/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/integration/**/*.test.ts"],
+          testTimeout: 30_000,
         },
       },
-    }),
-  ],
-  test: {
-    include: ["test/unit/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/integration/**/*.test.ts"],
-    testTimeout: 30_000,
+      {
+        // The CLI on Node, and end-to-end runs against a real `wrangler dev` on 127.0.0.1.
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/cli/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });
