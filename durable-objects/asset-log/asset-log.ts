@@ -72,7 +72,7 @@ export class AssetLog extends DurableObject<Env> {
 
   /** Append events as stored lines. All-or-nothing: the batch commits in one transaction. */
   async append(ref: AssetRef, events: PreparedEvent[]): Promise<AppendResult> {
-    this.#bind(ref);
+    this.#bind(ref, true);
     const first = this.#head.nextSeq;
     if (events.length === 0) return { accepted: 0, first_seq: first, end_seq: first };
     // Receive times never go backwards, so age bounds stay a prefix of seq.
@@ -223,12 +223,17 @@ export class AssetLog extends DurableObject<Env> {
     return this.#signingKeys;
   }
 
-  /** Record which asset this object serves (and its ring bounds); a mismatch is a routing bug. */
-  #bind(ref: AssetRef): void {
+  /**
+   * Check that this object serves `ref`'s tenant and asset (a mismatch is a routing bug).
+   * Only appends record the identity and ring bounds: reads of an asset never written
+   * leave no storage behind.
+   */
+  #bind(ref: AssetRef, writing = false): void {
     const bound = this.#meta("identity");
     const identity = JSON.stringify([ref.tenant, ref.asset]);
+    if (bound !== undefined && bound !== identity) throw new Error("AssetLog called with a different tenant/asset than it holds");
+    if (!writing) return;
     if (bound === undefined) this.#setMeta("identity", identity);
-    else if (bound !== identity) throw new Error("AssetLog called with a different tenant/asset than it holds");
     const ring = JSON.stringify({ max_lines: ref.ring.max_lines, max_seconds: ref.ring.max_seconds });
     if (ring !== this.#ringJson) {
       this.#setMeta("ring", ring);

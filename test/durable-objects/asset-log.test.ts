@@ -76,3 +76,15 @@ describe("AssetLog", () => {
     expect(text.trim().split("\n").map((l) => JSON.parse(l).record.i)).toEqual([3, 4, 5, 6, 7]);
   });
 });
+
+describe("AssetLog reads", () => {
+  it("leave no storage behind for an asset never written", async () => {
+    const ref = { tenant: "t1", asset: "never-written", ring };
+    const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+    expect(await stub.seal(ref, 0, "bucket")).toEqual({ ok: true, value: { empty: true } });
+    expect(await stub.stats(ref)).toMatchObject({ size: 0, next_seq: 0 });
+    await runInDurableObject(stub, (_o: AssetLog, state) => {
+      expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM meta").one().n).toBe(0);
+    });
+  });
+});
