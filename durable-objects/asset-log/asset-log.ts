@@ -30,6 +30,8 @@ export interface AppendResult {
   accepted: number;
   first_seq: number;
   end_seq: number;
+  /** SQLite rows written by this append (what Cloudflare bills), from the cursors. */
+  rows_written: number;
 }
 
 export interface BufferStats {
@@ -40,6 +42,8 @@ export interface BufferStats {
   evicted_total: number;
   /** Chunk rows physically stored (trimming is lazy, so may exceed the window). */
   stored_chunks: number;
+  /** Size of this object's SQLite database. */
+  database_bytes: number;
 }
 
 export type SealResult =
@@ -72,12 +76,13 @@ export class AssetLog extends DurableObject<Env> {
 
   /** Append events as stored lines. All-or-nothing: the batch commits in one transaction. */
   async append(ref: AssetRef, events: PreparedEvent[]): Promise<AppendResult> {
-    this.#bind(ref, true);
+    const metaRows = this.#bind(ref, true);
     const first = this.#head.nextSeq;
-    if (events.length === 0) return { accepted: 0, first_seq: first, end_seq: first };
+    if (events.length === 0) return { accepted: 0, first_seq: first, end_seq: first, rows_written: metaRows };
     // Receive times never go backwards, so age bounds stay a prefix of seq.
     const rts = Math.max(Date.now(), this.#head.lastRts);
     let seq = first;
+    let rowsWritten = metaRows;
     const frontier = this.#frontier.clone();
     this.ctx.storage.transactionSync(() => {
       let chunkFirst = seq;
@@ -86,10 +91,10 @@ export class AssetLog extends DurableObject<Env> {
       let bytes = 0;
       const flush = () => {
         if (!lines.length) return;
-        this.#sql.exec(
+        rowsWritten += this.#sql.exec(
           "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines) VALUES (?, ?, ?, ?, ?, ?)",
           chunkFirst, seq, rts, bytes, chunkFrontier, lines.join(""),
-        );
+        ).rowsWritten;
         chunkFirst = seq;
         chunkFrontier = frontier.encode();
         lines = [];
@@ -110,7 +115,7 @@ export class AssetLog extends DurableObject<Env> {
     this.#frontier = frontier;
     this.#head = { nextSeq: seq, lastRts: rts };
     this.#armTrim(rts + TRIM_INTERVAL_MS);
-    return { accepted: events.length, first_seq: first, end_seq: seq };
+    return { accepted: events.length, first_seq: first, end_seq: seq, rows_written: rowsWritten };
   }
 
   /** Where the buffer stands now under `ref.ring`. */
@@ -120,7 +125,7 @@ export class AssetLog extends DurableObject<Env> {
     const chunks = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM chunks").one().n;
     return {
       size: win.end - win.start, oldest_seq: win.start, next_seq: win.end,
-      evicted_total: win.start, stored_chunks: chunks,
+      evicted_total: win.start, stored_chunks: chunks, database_bytes: this.#sql.databaseSize,
     };
   }
 
@@ -228,17 +233,19 @@ export class AssetLog extends DurableObject<Env> {
    * Only appends record the identity and ring bounds: reads of an asset never written
    * leave no storage behind.
    */
-  #bind(ref: AssetRef, writing = false): void {
+  #bind(ref: AssetRef, writing = false): number {
     const bound = this.#meta("identity");
     const identity = JSON.stringify([ref.tenant, ref.asset]);
     if (bound !== undefined && bound !== identity) throw new Error("AssetLog called with a different tenant/asset than it holds");
-    if (!writing) return;
-    if (bound === undefined) this.#setMeta("identity", identity);
+    if (!writing) return 0;
+    let rows = 0;
+    if (bound === undefined) rows += this.#setMeta("identity", identity);
     const ring = JSON.stringify({ max_lines: ref.ring.max_lines, max_seconds: ref.ring.max_seconds });
     if (ring !== this.#ringJson) {
-      this.#setMeta("ring", ring);
+      rows += this.#setMeta("ring", ring);
       this.#ringJson = ring;
     }
+    return rows;
   }
 
   #armTrim(atMs: number): void {
@@ -251,8 +258,8 @@ export class AssetLog extends DurableObject<Env> {
     return this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v;
   }
 
-  #setMeta(k: string, v: string): void {
-    this.#sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v);
+  #setMeta(k: string, v: string): number {
+    return this.#sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v).rowsWritten;
   }
 }
 

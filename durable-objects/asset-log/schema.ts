@@ -8,9 +8,11 @@
  * No secondary index: rts rises with seq, and trimming keeps the expired prefix short.
  * `frontier` is the Merkle compact range of the log *before* the chunk's first line,
  * so a bundle can start at any seq still stored (hash from the chunk start to it).
+ * `meta` is WITHOUT ROWID: a TEXT primary key on a rowid table is a second b-tree, and
+ * every upsert was measured as two rows written.
  */
 export const ASSET_LOG_MIGRATIONS = [
-  `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+  `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
    CREATE TABLE chunks (
      first_seq INTEGER PRIMARY KEY,
      end_seq INTEGER NOT NULL,
