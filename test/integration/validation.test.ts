@@ -95,6 +95,10 @@ describe("validation errors", () => {
     }
     const deep = "[".repeat(100) + "]".repeat(100);
     await expectProblem(await post("/v1/logs?asset=x", key, `{"d":${deep}}`), 422);
+    // 1e400 parses as Infinity, which has no canonical JSON: a 422, never a 500.
+    const huge = await expectProblem(await post("/v1/logs?asset=x", key, '{"n":1e400}'), 422);
+    expect(huge.detail).toMatch(/out of range/);
+    await expectProblem(await post("/v1/telemetry?asset=x", key, '{"alerts":[{"rule":"r","count":1,"x":-1e999}],"latency_ms_p95":1}'), 422);
     await expectNothingStored(key, "x");
   });
 

@@ -14,18 +14,21 @@ export interface DecodeProblem {
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: DecodeProblem };
 
-/** Nesting depth of a parsed JSON value exceeds `max` (iterative: no stack risk). */
-export function depthExceeds(value: unknown, max = MAX_JSON_DEPTH): boolean {
+/**
+ * Why a parsed JSON value cannot be stored, or null: nesting deeper than `max`, or a
+ * number JSON.parse turned into Infinity (e.g. 1e400), which has no canonical form.
+ * Iterative, so hostile nesting cannot exhaust the stack.
+ */
+export function unstorable(value: unknown, max = MAX_JSON_DEPTH): string | null {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length) {
     const [v, d] = stack.pop()!;
+    if (typeof v === "number" && !Number.isFinite(v)) return "a number is out of range";
     if (typeof v !== "object" || v === null) continue;
-    if (d > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (typeof child === "object" && child !== null) stack.push([child, d + 1]);
-    }
+    if (d > max) return `nesting is deeper than ${max} levels`;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
   }
-  return false;
+  return null;
 }
 
 export function parseJson(text: string, pointer = ""): Decoded<unknown> {
@@ -35,9 +38,8 @@ export function parseJson(text: string, pointer = ""): Decoded<unknown> {
   } catch (e) {
     return { ok: false, error: { code: "invalid_json", detail: `Invalid JSON${pointer ? ` at ${pointer}` : ""}: ${(e as Error).message}` } };
   }
-  if (depthExceeds(value)) {
-    return { ok: false, error: { code: "unprocessable", detail: `JSON nesting deeper than ${MAX_JSON_DEPTH} levels.`, errors: [{ pointer, detail: "too deep" }] } };
-  }
+  const why = unstorable(value);
+  if (why) return { ok: false, error: { code: "unprocessable", detail: `The JSON cannot be stored: ${why}.`, errors: [{ pointer, detail: why }] } };
   return { ok: true, value };
 }
 
