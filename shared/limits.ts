@@ -10,6 +10,8 @@ export const MAX_RECORDS_PER_REQUEST = 10_000;
 export const MAX_RECORD_BYTES = 256 * 1024;
 /** One NDJSON line before parsing. */
 export const MAX_NDJSON_LINE_BYTES = 1024 * 1024;
+/** Distinct assets one request may write to (each is a Durable Object call, a subrequest). */
+export const MAX_ASSETS_PER_REQUEST = 100;
 /** Nesting depth of any JSON value we accept. */
 export const MAX_JSON_DEPTH = 64;
 /** Asset ids: 1..128 chars of [A-Za-z0-9._:/@-]. */

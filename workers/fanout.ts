@@ -7,7 +7,7 @@
 import type { RingConfig } from "../shared/config.ts";
 import { canonicalize } from "../shared/evidence/jcs.ts";
 import type { PreparedEvent, TelemetryEvent } from "../shared/events.ts";
-import { APPEND_SLICE_MAX_BYTES, FANOUT_CONCURRENCY, MAX_RECORD_BYTES } from "../shared/limits.ts";
+import { APPEND_SLICE_MAX_BYTES, FANOUT_CONCURRENCY, MAX_ASSETS_PER_REQUEST, MAX_RECORD_BYTES } from "../shared/limits.ts";
 import type { FieldIssue } from "../shared/problem.ts";
 import { utf8Length } from "../shared/utf8.ts";
 import { assetObjectName, type Env } from "../durable-objects/env.ts";
@@ -32,7 +32,14 @@ export function prepare(events: TelemetryEvent[]): Map<string, { events: Prepare
       return;
     }
     let g = groups.get(ev.asset);
-    if (!g) groups.set(ev.asset, (g = { events: [], bytes: [] }));
+    if (!g) {
+      if (groups.size === MAX_ASSETS_PER_REQUEST) {
+        throw new ApiError("payload_too_large", `Records name more than ${MAX_ASSETS_PER_REQUEST} assets; split the request.`, {
+          errors: [{ pointer: `/${i}/asset`, detail: `asset number ${MAX_ASSETS_PER_REQUEST + 1} in this request` }],
+        });
+      }
+      groups.set(ev.asset, (g = { events: [], bytes: [] }));
+    }
     const prepared: PreparedEvent = { ts: ev.ts, source: ev.source, recordJcs };
     if (ev.id !== undefined) prepared.id = ev.id;
     g.events.push(prepared);

@@ -57,6 +57,10 @@ describe("validation errors", () => {
     await expectProblem(await post("/v1/logs?asset=x", key, `[${Array.from({ length: MAX_RECORDS_PER_REQUEST + 1 }, () => "{}").join(",")}]`), 413);
     const huge = await expectProblem(await post("/v1/logs?asset=x", key, JSON.stringify([{ ok: 1 }, { blob: "y".repeat(300 * 1024) }])), 413);
     expect(huge.errors).toEqual([{ pointer: "/1", detail: expect.stringMatching(/limit is 262144/) }]);
+    const manyAssets = Array.from({ length: 101 }, (_, i) => JSON.stringify({ asset: `x-${i}` })).join("\n");
+    const assets = await expectProblem(await post("/v1/logs", key, manyAssets, { "Content-Type": "application/x-ndjson" }), 413);
+    expect(assets.errors).toEqual([{ pointer: "/100/asset", detail: expect.any(String) }]);
+    await expectNothingStored(key, "x-0");
     await expectNothingStored(key, "x");
   });
 
