@@ -141,20 +141,19 @@ export class AssetLog extends DurableObject<Env> {
     return run;
   }
 
-  /** This asset's bundles, newest first; `before` is the cursor of the previous page. */
+  /** This asset's bundles, newest first; `before` is the cursor the previous page returned. */
   async bundles(ref: AssetRef, limit: number, before?: string): Promise<{ bundles: BundleInfo[]; cursor: string | null }> {
     this.#bind(ref);
-    const [at, id] = before ? [Number(before.split(":")[0]), before.split(":").slice(1).join(":")] : [Number.MAX_SAFE_INTEGER, ""];
     const rows = this.#sql
-      .exec<BundleRow>(
-        "SELECT * FROM bundles WHERE created_at < ? OR (created_at = ? AND id < ?) ORDER BY created_at DESC, id DESC LIMIT ?",
-        at, at, id, limit + 1,
+      .exec<BundleRow & { n: number }>(
+        "SELECT rowid AS n, * FROM bundles WHERE rowid < ? ORDER BY rowid DESC LIMIT ?",
+        before === undefined ? Number.MAX_SAFE_INTEGER : Number(before), limit + 1,
       )
       .toArray();
     const store = new R2Store(this.env.EVIDENCE, this.env.EVIDENCE_BUCKET_NAME ?? "evidence");
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { bundles: page.map((r) => describe(r, store)), cursor: rows.length > limit && last ? `${last.created_at}:${last.id}` : null };
+    return { bundles: page.map((r) => describe(r, store)), cursor: rows.length > limit && last ? String(last.n) : null };
   }
 
   override async alarm(): Promise<void> {
@@ -170,7 +169,10 @@ export class AssetLog extends DurableObject<Env> {
   }
 
   async #seal(ref: AssetRef, sinceSeconds: number, bucketName: string): Promise<SealResult> {
-    // Everything about the range is read synchronously here, before any await lets an append in.
+    const keys = await this.#keys();
+    if (!keys.ok) return { ok: false, error: { code: "signing_unavailable", detail: keys.error } };
+    // From here to the pin, everything about the range is read synchronously: no await lets
+    // an append shift the head, or an alarm trim the range, in between.
     const now = Date.now();
     const head = this.#head;
     const frontierAfter = this.#frontier.clone();
@@ -184,9 +186,6 @@ export class AssetLog extends DurableObject<Env> {
     // Lines of the window were evicted if the newest evicted line was received inside it.
     const lastEvictedRts = win.start > 0 ? this.#rtsOf(win.start - 1) : null;
     const truncated = win.start > 0 && (sinceSeconds === 0 || (lastEvictedRts ?? Infinity) >= windowSinceMs);
-
-    const keys = await this.#keys();
-    if (!keys.ok) return { ok: false, error: { code: "signing_unavailable", detail: keys.error } };
 
     this.#pinnedFrom = first;
     try {

@@ -111,8 +111,9 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
     }
   }
 
+  // Insertion order, not created_at: workerd's clock only moves on I/O, so seals in a row can share a millisecond.
   const previous = sql
-    .exec<{ id: string; statement_sha256: string }>("SELECT id, statement_sha256 FROM bundles ORDER BY created_at DESC, id DESC LIMIT 1")
+    .exec<{ id: string; statement_sha256: string }>("SELECT id, statement_sha256 FROM bundles ORDER BY rowid DESC LIMIT 1")
     .toArray()[0];
   const predicate: EvidencePredicate = {
     tenant: input.tenant,

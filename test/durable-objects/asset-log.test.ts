@@ -1,7 +1,7 @@
 /** AssetLog through its RPC stub: chunking, big windows (multipart), concurrency with trimming. */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { assetObjectName } from "../../durable-objects/env.ts";
 import type { AssetLog } from "../../durable-objects/asset-log/asset-log.ts";
 import { canonicalize } from "../../shared/evidence/jcs.ts";
@@ -107,5 +107,68 @@ describe("storage shape (DO SQLite bills per row)", () => {
     const stats = await batchedStub.stats(batched);
     // Stored bytes per event stay close to the line size: the frontier adds at most 32 B x log2(n) per chunk.
     expect(stats.database_bytes / 2000).toBeLessThan(600);
+  });
+});
+
+describe("sealing while appends keep arriving", () => {
+  it("gives bundles that each verify and chain to the one before", async () => {
+    const { verifyBundle } = await import("../../shared/evidence/verify.ts");
+    const { parseSigningKeys } = await import("../../shared/evidence/signing-keys.ts");
+    const keys = await parseSigningKeys(env.EVIDENCE_SIGNING_KEYS);
+    if (!keys.ok) throw new Error(keys.error);
+    const jwks = { keys: keys.value.publicKeys };
+    const ref = { tenant: "t1", asset: "busy", ring };
+    const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+    const work: Promise<unknown>[] = [];
+    const seals: Promise<Awaited<ReturnType<typeof stub.seal>>>[] = [];
+    for (let round = 0; round < 5; round++) {
+      work.push(stub.append(ref, events(50, (i) => ({ round, i }))));
+      seals.push(stub.seal(ref, 0, "bucket"));
+      work.push(stub.append(ref, events(30, (i) => ({ round, late: i }))));
+    }
+    await Promise.all(work);
+    // A seal that finds the same range as the one before it in the same second returns that bundle.
+    const bundles = [];
+    for (const s of await Promise.all(seals)) {
+      if (!s.ok || s.value.empty) throw new Error("expected a bundle");
+      if (!s.value.reused) bundles.push(s.value.bundle);
+    }
+    expect(bundles.length).toBeGreaterThan(0);
+    let previous: string | undefined;
+    for (const b of bundles) {
+      const records = new Uint8Array(await (await env.EVIDENCE.get(b.records_key))!.arrayBuffer());
+      const statement = await (await env.EVIDENCE.get(b.statement_key))!.text();
+      const report = await verifyBundle({ records, statement }, { jwks, ...(previous ? { previous: { statement: previous } } : {}) });
+      expect(report, report.message).toMatchObject({ ok: true });
+      previous = statement;
+    }
+    expect(bundles.at(-1)!.end_seq).toBeLessThanOrEqual(400);
+  });
+});
+
+describe("previous bundle", () => {
+  it("is the last one sealed, even when several are sealed within one millisecond", async () => {
+    // workerd's clock only moves on I/O, so back-to-back seals can share created_at.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-11-24T08:00:00.000Z"));
+    try {
+      const ref = { tenant: "t1", asset: "same-ms", ring };
+      const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+      const ids: string[] = [];
+      const previous: (string | null)[] = [];
+      for (let i = 0; i < 6; i++) {
+        await stub.append(ref, events(1, () => ({ i })));
+        const sealed = await stub.seal(ref, 0, "bucket");
+        if (!sealed.ok || sealed.value.empty) throw new Error("expected a bundle");
+        ids.push(sealed.value.bundle.id);
+        const st = await (await env.EVIDENCE.get(sealed.value.bundle.statement_key))!.json<{ payload: string }>();
+        previous.push(JSON.parse(atob(st.payload)).predicate.previous?.bundle_id ?? null);
+      }
+      expect(previous).toEqual([null, ...ids.slice(0, -1)]);
+      const listed = await stub.bundles(ref, 10);
+      expect(listed.bundles.map((b) => b.id)).toEqual([...ids].reverse());
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -16,7 +16,7 @@ export const bundles = new Hono<AppEnv>();
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
-const CURSOR_RE = /^\d{1,16}:evidence-\d{8}-\d{6}-[0-9a-f]{8}$/;
+const CURSOR_RE = /^\d{1,15}$/;
 const CONTENT_TYPES: Record<BundleFile, string> = {
   "records.jsonl.gz": "application/gzip",
   "statement.dsse.json": "application/json",
