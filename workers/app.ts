@@ -1,5 +1,6 @@
 /** The Hono app: middleware order, route mounting, and the only error handler. */
 import { Hono } from "hono";
+import { RETRY_AFTER_SECONDS } from "../shared/limits.ts";
 import { makeProblem, PROBLEM_CONTENT_TYPE, type Problem } from "../shared/problem.ts";
 import { ApiError } from "./api-error.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -42,6 +43,13 @@ app.notFound((c) => problemResponse(makeProblem("not_found", `No route for ${c.r
 app.onError((e, c) => {
   const requestId = c.get("requestId") ?? crypto.randomUUID();
   if (e instanceof ApiError) return problemResponse(e.problem(requestId), { ...e.headers, "X-Request-ID": requestId });
+  // Durable Object errors flagged by the runtime as transient (reset, overloaded): the client may retry.
+  const flags = e as { retryable?: boolean; overloaded?: boolean };
+  if (flags.retryable || flags.overloaded) {
+    log.warn("DurableObjectUnavailable", { request_id: requestId, overloaded: Boolean(flags.overloaded), error: String(e.message) });
+    const problem = makeProblem("unavailable", "A storage object is temporarily unavailable; retry shortly.", { request_id: requestId });
+    return problemResponse(problem, { "Retry-After": String(RETRY_AFTER_SECONDS), "X-Request-ID": requestId });
+  }
   // Anything else is our bug: log it, tell the client nothing about internals.
   log.error("UnhandledError", { request_id: requestId, error: String(e?.stack ?? e) });
   return problemResponse(makeProblem("internal", "An internal error occurred.", { request_id: requestId }), { "X-Request-ID": requestId });
