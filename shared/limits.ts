@@ -37,8 +37,8 @@ export const EVIDENCE_PART_BYTES = 8 * 1024 * 1024;
 export const APPEND_SLICE_MAX_BYTES = 8 * 1024 * 1024;
 /** Parallel AssetLog calls per request. */
 export const FANOUT_CONCURRENCY = 8;
-/** Ring-buffer trimming deletes at most this many chunk rows per pass. */
-export const TRIM_BATCH_CHUNKS = 500;
+/** Ring-buffer trimming deletes at most this many chunk rows per alarm (then re-arms in 1 s). */
+export const TRIM_BATCH_CHUNKS = 5_000;
 
 /** Positive auth results are cached per isolate for this long; revocation is effective within it. */
 export const AUTH_CACHE_TTL_MS = 30_000;

@@ -15,7 +15,7 @@ import { tenantObjectName, type Env } from "../env.ts";
 import { describe, sealWindow, type BundleInfo, type BundleRow, type SealError } from "./bundle-builder.ts";
 import { frontierAt, headFrontier } from "./frontier.ts";
 import { readLines } from "./read-lines.ts";
-import { oldestTrimmableRts, readHead, ringWindow, trimChunks, firstSeqReceivedSince, type Head } from "./ring-buffer.ts";
+import { firstSeqReceivedSince, oldestTrimmable, readHead, ringWindow, trimChunks, type Head } from "./ring-buffer.ts";
 import { ASSET_LOG_MIGRATIONS } from "./schema.ts";
 
 const encoder = new TextEncoder();
@@ -57,7 +57,8 @@ export class AssetLog extends DurableObject<Env> {
   #frontier: CompactRange;
   #ringJson = "";
   #signingKeys: Promise<{ ok: true; value: SigningKeySet } | { ok: false; error: string }> | undefined;
-  #alarmArmed = false;
+  /** When the trim alarm is set for (epoch ms), or null. */
+  #alarmAt: number | null = null;
   /** Seals run one at a time; while one runs, trimming stays below its first seq. */
   #sealing: Promise<unknown> = Promise.resolve();
   #pinnedFrom = Infinity;
@@ -70,7 +71,7 @@ export class AssetLog extends DurableObject<Env> {
     this.#frontier = headFrontier(this.#sql, this.#head.nextSeq);
     this.#ringJson = this.#meta("ring") ?? "";
     ctx.blockConcurrencyWhile(async () => {
-      this.#alarmArmed = (await ctx.storage.getAlarm()) !== null;
+      this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
 
@@ -114,7 +115,8 @@ export class AssetLog extends DurableObject<Env> {
     // Only now, after the commit, does the in-memory tree move on.
     this.#frontier = frontier;
     this.#head = { nextSeq: seq, lastRts: rts };
-    this.#armTrim(rts + TRIM_INTERVAL_MS);
+    // Once the count bound evicts, trim within TRIM_INTERVAL_MS; until then, when the oldest line ages out.
+    this.#armTrim(seq > ref.ring.max_lines ? rts + TRIM_INTERVAL_MS : rts + ref.ring.max_seconds * 1000);
     return { accepted: events.length, first_seq: first, end_seq: seq, rows_written: rowsWritten };
   }
 
@@ -157,15 +159,18 @@ export class AssetLog extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.#alarmArmed = false;
+    this.#alarmAt = null;
     const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
     if (!ring) return;
     const now = Date.now();
     const win = ringWindow(this.#sql, this.#head, ring, now);
-    const deleted = trimChunks(this.#sql, this.#head, win.start, this.#pinnedFrom, TRIM_BATCH_CHUNKS);
-    if (deleted >= TRIM_BATCH_CHUNKS) return this.#armTrim(now + 1000);
-    const oldest = oldestTrimmableRts(this.#sql, this.#head);
-    if (oldest !== null) this.#armTrim(Math.max(now + TRIM_INTERVAL_MS, oldest + ring.max_seconds * 1000));
+    const { more } = trimChunks(this.#sql, win.start, this.#pinnedFrom, TRIM_BATCH_CHUNKS);
+    if (more) return this.#armTrim(now + 1000);
+    const oldest = oldestTrimmable(this.#sql, this.#head);
+    if (!oldest) return;
+    // Still below the window: a seal pinned it; try again shortly. Otherwise wait for it to age out
+    // (appends pull the alarm earlier once the count bound evicts).
+    this.#armTrim(oldest.first_seq < win.start ? now + TRIM_INTERVAL_MS : oldest.rts + ring.max_seconds * 1000);
   }
 
   async #seal(ref: AssetRef, sinceSeconds: number, bucketName: string): Promise<SealResult> {
@@ -247,9 +252,10 @@ export class AssetLog extends DurableObject<Env> {
     return rows;
   }
 
+  /** Set the trim alarm for `atMs` unless one is already due sooner. */
   #armTrim(atMs: number): void {
-    if (this.#alarmArmed) return;
-    this.#alarmArmed = true;
+    if (this.#alarmAt !== null && this.#alarmAt <= atMs) return;
+    this.#alarmAt = atMs;
     void this.ctx.storage.setAlarm(atMs);
   }
 

@@ -1,12 +1,12 @@
 /** AssetLog through its RPC stub: chunking, big windows (multipart), concurrency with trimming. */
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { assetObjectName } from "../../durable-objects/env.ts";
 import type { AssetLog } from "../../durable-objects/asset-log/asset-log.ts";
 import { canonicalize } from "../../shared/evidence/jcs.ts";
 import type { PreparedEvent } from "../../shared/events.ts";
-import { CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES } from "../../shared/limits.ts";
+import { CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { gunzipText, sha256Hex } from "../fixtures/bridge.ts";
 
 const ring = { max_lines: 200_000, max_seconds: 21_600 };
@@ -167,6 +167,57 @@ describe("previous bundle", () => {
       expect(previous).toEqual([null, ...ids.slice(0, -1)]);
       const listed = await stub.bundles(ref, 10);
       expect(listed.bundles.map((b) => b.id)).toEqual([...ids].reverse());
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("ring buffer trimming", () => {
+  it("keeps storage near the count bound while ingest continues (alarm within TRIM_INTERVAL_MS)", async () => {
+    // A day ahead of the real clock: workerd keeps alarms set in the (real) past at "now".
+    const t0 = Math.ceil(Date.now() / 1000) * 1000 + 86_400_000;
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(t0);
+    try {
+      const ref = { tenant: "t1", asset: "trim-count", ring: { max_lines: 10, max_seconds: 21_600 } };
+      const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+      for (let i = 0; i < 50; i++) await stub.append(ref, events(1, () => ({ i })));
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect((await stub.stats(ref)).stored_chunks).toBe(10);
+      // An hour later, 200 more: the alarm must come within 30 s of them, not 6 h after the oldest line.
+      vi.setSystemTime(t0 + 3_600_000);
+      for (let i = 0; i < 200; i++) await stub.append(ref, events(1, () => ({ i })));
+      const alarmAt = await runInDurableObject(stub, (_o: AssetLog, state) => state.storage.getAlarm());
+      expect(alarmAt).not.toBeNull();
+      expect(alarmAt! - (t0 + 3_600_000)).toBeLessThanOrEqual(TRIM_INTERVAL_MS);
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await stub.stats(ref)).toMatchObject({ size: 10, stored_chunks: 10, evicted_total: 240 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("finds the age boundary by binary search, agreeing with a scan of every chunk", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const t0 = Date.parse("2026-11-24T08:00:00Z");
+    try {
+      const ref = { tenant: "t1", asset: "age-search", ring: { max_lines: 200_000, max_seconds: 1000 } };
+      const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+      // 300 chunks, received 10 s apart, some batches bigger than others.
+      for (let i = 0; i < 300; i++) {
+        vi.setSystemTime(t0 + i * 10_000);
+        await stub.append(ref, events(1 + (i % 4), () => ({ i })));
+      }
+      for (const now of [t0 + 1_000_000, t0 + 2_000_000, t0 + 2_995_000, t0 + 4_000_000, t0 + 500]) {
+        vi.setSystemTime(now);
+        const stats = await stub.stats(ref);
+        const expected = await runInDurableObject(stub, (_o: AssetLog, state) => {
+          const row = state.storage.sql.exec<{ first_seq: number }>("SELECT first_seq FROM chunks WHERE rts >= ? ORDER BY first_seq LIMIT 1", now - 1_000_000).toArray()[0];
+          return row ? row.first_seq : stats.next_seq;
+        });
+        expect(stats.oldest_seq).toBe(expected);
+      }
     } finally {
       vi.useRealTimers();
     }
