@@ -42,7 +42,9 @@ export const TRIM_BATCH_CHUNKS = 5_000;
 
 /** Positive auth results are cached per isolate for this long; revocation is effective within it. */
 export const AUTH_CACHE_TTL_MS = 30_000;
-/** Auth cache entries per isolate. */
+/** Failed authentications are remembered per isolate for this long. */
+export const AUTH_MISS_TTL_MS = 10_000;
+/** Auth cache entries per isolate (each of the positive and negative caches). */
 export const AUTH_CACHE_MAX_ENTRIES = 1_000;
 /** Retry-After seconds when a Durable Object is overloaded or unavailable. */
 export const RETRY_AFTER_SECONDS = 2;

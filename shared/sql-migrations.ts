@@ -12,3 +12,8 @@ export function migrate(sql: SqlStorage, migrations: readonly string[]): void {
     sql.exec("UPDATE _schema SET version = ?", version + 1);
   }
 }
+
+/** Whether this database was ever migrated: objects that were only read stay without storage. */
+export function hasSchema(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_schema'").toArray().length > 0;
+}

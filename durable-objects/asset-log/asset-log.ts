@@ -5,11 +5,12 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { RingConfig } from "../../shared/config.ts";
-import type { CompactRange } from "../../shared/evidence/merkle.ts";
+import { CompactRange } from "../../shared/evidence/merkle.ts";
+import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
 import { storedLine, type PreparedEvent } from "../../shared/events.ts";
 import { CHUNK_MAX_BYTES, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
-import { migrate } from "../../shared/sql-migrations.ts";
+import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { R2Store } from "../../shared/storage/r2-store.ts";
 import { tenantObjectName, type Env } from "../env.ts";
 import { describe, sealWindow, type BundleInfo, type BundleRow, type SealError } from "./bundle-builder.ts";
@@ -52,6 +53,8 @@ export type SealResult =
 
 export class AssetLog extends DurableObject<Env> {
   #sql: SqlStorage;
+  /** Schema exists; migrations run on the first append, so reads of unknown assets store nothing. */
+  #ready: boolean;
   #head: Head;
   /** Merkle frontier after the newest line (RFC 6962 tree over every line ever accepted). */
   #frontier: CompactRange;
@@ -66,10 +69,16 @@ export class AssetLog extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    migrate(this.#sql, ASSET_LOG_MIGRATIONS);
-    this.#head = readHead(this.#sql);
-    this.#frontier = headFrontier(this.#sql, this.#head.nextSeq);
-    this.#ringJson = this.#meta("ring") ?? "";
+    this.#ready = hasSchema(this.#sql);
+    if (this.#ready) {
+      migrate(this.#sql, ASSET_LOG_MIGRATIONS);
+      this.#head = readHead(this.#sql);
+      this.#frontier = headFrontier(this.#sql, this.#head.nextSeq);
+      this.#ringJson = this.#meta("ring") ?? "";
+    } else {
+      this.#head = { nextSeq: 0, lastRts: 0 };
+      this.#frontier = new CompactRange(0, [], nodeHasher);
+    }
     ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
@@ -77,6 +86,10 @@ export class AssetLog extends DurableObject<Env> {
 
   /** Append events as stored lines. All-or-nothing: the batch commits in one transaction. */
   async append(ref: AssetRef, events: PreparedEvent[]): Promise<AppendResult> {
+    if (!this.#ready) {
+      migrate(this.#sql, ASSET_LOG_MIGRATIONS);
+      this.#ready = true;
+    }
     const metaRows = this.#bind(ref, true);
     const first = this.#head.nextSeq;
     if (events.length === 0) return { accepted: 0, first_seq: first, end_seq: first, rows_written: metaRows };
@@ -122,6 +135,7 @@ export class AssetLog extends DurableObject<Env> {
 
   /** Where the buffer stands now under `ref.ring`. */
   async stats(ref: AssetRef): Promise<BufferStats> {
+    if (!this.#ready) return { size: 0, oldest_seq: 0, next_seq: 0, evicted_total: 0, stored_chunks: 0, database_bytes: 0 };
     this.#bind(ref);
     const win = ringWindow(this.#sql, this.#head, ref.ring, Date.now());
     const chunks = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM chunks").one().n;
@@ -137,6 +151,7 @@ export class AssetLog extends DurableObject<Env> {
    * sealed again within the same second is the same object key, and returns that bundle.
    */
   async seal(ref: AssetRef, sinceSeconds: number, bucketName: string): Promise<SealResult> {
+    if (!this.#ready) return { ok: true, value: { empty: true } };
     this.#bind(ref);
     const run = this.#sealing.then(() => this.#seal(ref, sinceSeconds, bucketName));
     this.#sealing = run.catch(() => undefined);
@@ -145,6 +160,7 @@ export class AssetLog extends DurableObject<Env> {
 
   /** This asset's bundles, newest first; `before` is the cursor the previous page returned. */
   async bundles(ref: AssetRef, limit: number, before?: string): Promise<{ bundles: BundleInfo[]; cursor: string | null }> {
+    if (!this.#ready) return { bundles: [], cursor: null };
     this.#bind(ref);
     const rows = this.#sql
       .exec<BundleRow & { n: number }>(
@@ -160,6 +176,7 @@ export class AssetLog extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
+    if (!this.#ready) return;
     const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
     if (!ring) return;
     const now = Date.now();
@@ -234,8 +251,7 @@ export class AssetLog extends DurableObject<Env> {
 
   /**
    * Check that this object serves `ref`'s tenant and asset (a mismatch is a routing bug).
-   * Only appends record the identity and ring bounds: reads of an asset never written
-   * leave no storage behind.
+   * Only appends record the identity and ring bounds.
    */
   #bind(ref: AssetRef, writing = false): number {
     const bound = this.#meta("identity");

@@ -5,7 +5,8 @@
  * because DO SQLite bills per row written and read: a 1,000-event batch costs one row,
  * not 1,000. Every line of a chunk shares its receive time (`rts`), and `seq` ranges
  * are contiguous, so the ring buffer's bounds are computed from chunk rows alone.
- * No secondary index: rts rises with seq, and trimming keeps the expired prefix short.
+ * No secondary index (each would be billed as another row): rts never decreases with seq,
+ * so the age bound is a binary search on the primary key.
  * `frontier` is the Merkle compact range of the log *before* the chunk's first line,
  * so a bundle can start at any seq still stored (hash from the chunk start to it).
  * `meta` is WITHOUT ROWID: a TEXT primary key on a rowid table is a second b-tree, and

@@ -5,7 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { TenantConfig } from "../../shared/config.ts";
 import type { Principal, Scope } from "../../shared/scopes.ts";
-import { migrate } from "../../shared/sql-migrations.ts";
+import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import type { Env } from "../env.ts";
 import { maskedKey, newApiKey } from "./api-key.ts";
 import { TENANT_MIGRATIONS } from "./schema.ts";
@@ -40,14 +40,27 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export class Tenant extends DurableObject<Env> {
   #sql: SqlStorage;
+  /**
+   * Schema exists. Migrations run on the first write only, so a request with a made-up
+   * tenant in its key (which reaches this object) leaves no storage behind.
+   */
+  #ready: boolean;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#ready = hasSchema(this.#sql);
+    if (this.#ready) migrate(this.#sql, TENANT_MIGRATIONS);
+  }
+
+  #ensureSchema(): void {
+    if (this.#ready) return;
     migrate(this.#sql, TENANT_MIGRATIONS);
+    this.#ready = true;
   }
 
   async create(input: { tenant_id: string; name: string; config?: TenantConfig }) {
+    this.#ensureSchema();
     if (this.#row()) return { ok: false as const, error: { code: "tenant_exists" } as TenantError };
     const now = Date.now();
     this.#sql.exec(
@@ -112,6 +125,7 @@ export class Tenant extends DurableObject<Env> {
 
   /** Remember where a bundle of this tenant lives (called by AssetLog when it seals one). */
   async indexBundle(entry: { id: string; asset: string; prefix: string; created_at: number }): Promise<void> {
+    this.#ensureSchema();
     this.#sql.exec(
       "INSERT INTO bundles (id, asset, prefix, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
       entry.id, entry.asset, entry.prefix, entry.created_at,
@@ -119,11 +133,13 @@ export class Tenant extends DurableObject<Env> {
   }
 
   async findBundle(id: string): Promise<{ asset: string; prefix: string } | null> {
+    if (!this.#ready) return null;
     const row = this.#sql.exec<{ asset: string; prefix: string }>("SELECT asset, prefix FROM bundles WHERE id = ?", id).toArray()[0];
     return row ?? null;
   }
 
   #row(): TenantRow | undefined {
+    if (!this.#ready) return undefined;
     return this.#sql.exec<TenantRow>("SELECT * FROM tenant LIMIT 1").toArray()[0];
   }
 

@@ -1,6 +1,8 @@
 /** Keys, scopes and tenant isolation, as clients and operators see them. */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { admin, call, createKey, createTenant, expectProblem, getWithKey, post, tenantWithKey } from "../fixtures/bridge.ts";
+import { tenantObjectName } from "../../durable-objects/env.ts";
+import { admin, call, createKey, createTenant, env, expectProblem, getWithKey, post, tenantWithKey } from "../fixtures/bridge.ts";
 
 const SUMMARY = '{"alerts":[{"rule":"waf-blocks","count":5}],"latency_ms_p95":125}';
 
@@ -53,8 +55,11 @@ describe("API keys on ingest and evidence", () => {
     await expectProblem(await getWithKey("/v1/assets/shared-name/evidence?since=0", forged), 401);
   });
 
-  it("a key of a tenant that does not exist is refused", async () => {
+  it("a key of a tenant that does not exist is refused, and leaves no storage behind", async () => {
     await expectProblem(await getWithKey("/evidence", "tb_ghost_0123456789abcdef_" + "A".repeat(43)), 401);
+    const tables = await runInDurableObject(env.TENANT.getByName(tenantObjectName("ghost")), (_o, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray());
+    expect(tables).toEqual([]);
   });
 });
 

@@ -2,10 +2,12 @@
  * API-key authentication. The key names its tenant, whose Tenant DO checks the hash.
  * Positive results are cached per isolate for AUTH_CACHE_TTL_MS (keyed by the key's
  * SHA-256, never the key), so a revoked key stops working everywhere within that time.
+ * Failures are cached for AUTH_MISS_TTL_MS, so a flood of one bad key reaches the
+ * tenant's object once per isolate per period.
  */
 import type { TenantConfig } from "../../shared/config.ts";
 import { sha256Hex } from "../../shared/hex.ts";
-import { AUTH_CACHE_MAX_ENTRIES, AUTH_CACHE_TTL_MS } from "../../shared/limits.ts";
+import { AUTH_CACHE_MAX_ENTRIES, AUTH_CACHE_TTL_MS, AUTH_MISS_TTL_MS } from "../../shared/limits.ts";
 import type { Principal } from "../../shared/scopes.ts";
 import { tenantObjectName, type Env } from "../../durable-objects/env.ts";
 import { parseApiKey } from "../../durable-objects/tenant/api-key.ts";
@@ -16,6 +18,12 @@ export interface Authenticated {
 }
 
 const cache = new Map<string, { at: number; value: Authenticated }>();
+const misses = new Map<string, number>();
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= AUTH_CACHE_MAX_ENTRIES) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
 
 /** The presented API key from the headers this route accepts, or null. */
 export function presentedKey(req: Request): string | null {
@@ -34,13 +42,16 @@ export async function authenticateKey(env: Env, key: string): Promise<Authentica
   const now = Date.now();
   const hit = cache.get(cacheKey);
   if (hit && now - hit.at < AUTH_CACHE_TTL_MS) return hit.value;
+  const missedAt = misses.get(cacheKey);
+  if (missedAt !== undefined && now - missedAt < AUTH_MISS_TTL_MS) return null;
   const stub = env.TENANT.getByName(tenantObjectName(parsed.tenant));
   const result = await stub.authenticate(parsed.keyId, key);
   if (result) {
-    if (cache.size >= AUTH_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(cacheKey, { at: now, value: result });
+    misses.delete(cacheKey);
+    remember(cache, cacheKey, { at: now, value: result });
   } else {
     cache.delete(cacheKey);
+    remember(misses, cacheKey, now);
   }
   return result;
 }
