@@ -117,6 +117,7 @@ async function verify(argv: string[]): Promise<void> {
   } else if (report.ok) {
     console.log(`OK  ${report.message}`);
     for (const c of report.checks) console.log(`    ✓ ${c}`);
+    for (const w of report.warnings) console.log(`    ! ${w}`);
   } else {
     console.log(`FAIL  ${report.code}: ${report.message}`);
     for (const c of report.checks) console.log(`    ✓ ${c}`);

@@ -71,7 +71,7 @@ export function decodeTenantConfig(u: unknown): Result<TenantConfig, FieldIssue[
   const out: TenantConfig = {};
   const input = u as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (!(key in BOUNDS)) issues.push({ pointer: `/${key}`, detail: "unknown configuration key" });
+    if (!Object.hasOwn(BOUNDS, key)) issues.push({ pointer: `/${key}`, detail: "unknown configuration key" });
   }
   for (const [section, fields] of Object.entries(BOUNDS) as [keyof typeof BOUNDS, Record<string, number>][]) {
     const v = input[section];
@@ -82,7 +82,7 @@ export function decodeTenantConfig(u: unknown): Result<TenantConfig, FieldIssue[
     }
     const sec: Record<string, number> = {};
     for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-      const max = fields[k];
+      const max = Object.hasOwn(fields, k) ? fields[k] : undefined;
       if (max === undefined) {
         issues.push({ pointer: `/${section}/${k}`, detail: "unknown configuration key" });
       } else if (typeof val !== "number" || !Number.isSafeInteger(val) || val < 1 || val > max) {

@@ -10,10 +10,10 @@
  * the `previous` link of the next bundle, is written only once every object is stored.
  */
 import { bundleId, bundlePrefix, METADATA_FILE, RECORDS_FILE, STATEMENT_FILE } from "../../shared/evidence/bundle-layout.ts";
-import { signEnvelope, type SigningKey } from "../../shared/evidence/dsse.ts";
+import { parseEnvelope, signEnvelope, type SigningKey } from "../../shared/evidence/dsse.ts";
 import type { CompactRange } from "../../shared/evidence/merkle.ts";
 import { buildStatement, MERKLE_ALG, PAYLOAD_TYPE, statementBytes, type EvidencePredicate } from "../../shared/evidence/statement.ts";
-import { sha256Hex, toHex } from "../../shared/hex.ts";
+import { fromBase64, sha256Hex, toHex } from "../../shared/hex.ts";
 import { EVIDENCE_PART_BYTES } from "../../shared/limits.ts";
 import type { EvidenceStore, StoreError } from "../../shared/storage/evidence-store.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../../shared/version.ts";
@@ -94,19 +94,30 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
   const d = digests as GzipDigests;
   const id = bundleId(input.nowMs, d.gzSha256);
   const prefix = bundlePrefix(input.tenant, input.asset, input.nowMs, id);
-  const createOnly = { ifNoneMatch: true };
+  // Objects this call created; removed again if a later step fails, so a failed seal leaves nothing.
+  const created: string[] = [];
+  const fail = async (error: SealError): Promise<Sealed> => {
+    await store.delete(created).catch(() => undefined);
+    return { ok: false, error };
+  };
+  const put = async (file: string, body: Uint8Array | string, contentType: string): Promise<SealError | "exists" | null> => {
+    const res = await store.put(prefix + file, body, { contentType, ifNoneMatch: true });
+    if (res.ok) created.push(prefix + file);
+    // "exists": the key embeds the content hash and the second, so this is an earlier attempt's object.
+    return res.ok ? null : res.error.code === "exists" ? "exists" : storeError(res.error);
+  };
 
-  // "exists" below: the key embeds the content hash, so the same bytes are already there.
   if (partCount <= 1) {
-    const put = await store.put(prefix + RECORDS_FILE, firstPart ?? new Uint8Array(), { contentType: "application/gzip", ...createOnly });
-    if (!put.ok && put.error.code !== "exists") return storeFailure(put.error);
+    const err = await put(RECORDS_FILE, firstPart ?? new Uint8Array(), "application/gzip");
+    if (err && err !== "exists") return fail(err);
   } else {
     firstPart = undefined;
     const again: Partial<GzipDigests> = {};
-    const put = await store.putParts(prefix + RECORDS_FILE, gzipParts(input.lines(), EVIDENCE_PART_BYTES, again), { contentType: "application/gzip", ...createOnly });
-    if (!put.ok && put.error.code !== "exists") return storeFailure(put.error);
-    if (put.ok && again.gzSha256 !== d.gzSha256) {
-      await store.delete([prefix + RECORDS_FILE]);
+    const res = await store.putParts(prefix + RECORDS_FILE, gzipParts(input.lines(), EVIDENCE_PART_BYTES, again), { contentType: "application/gzip", ifNoneMatch: true });
+    if (res.ok) created.push(prefix + RECORDS_FILE);
+    else if (res.error.code !== "exists") return fail(storeError(res.error));
+    if (res.ok && again.gzSha256 !== d.gzSha256) {
+      await store.delete(created);
       throw new Error("gzip output differed between passes");
     }
   }
@@ -134,10 +145,17 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
     buffer: input.buffer,
     producer: { service: SERVICE_NAME, version: SERVICE_VERSION },
   };
-  const payload = statementBytes(buildStatement(d.gzSha256, d.jsonlSha256, predicate));
+  let payload = statementBytes(buildStatement(d.gzSha256, d.jsonlSha256, predicate));
   const envelope = await signEnvelope(PAYLOAD_TYPE, payload, input.signer);
-  const statementPut = await store.put(prefix + STATEMENT_FILE, JSON.stringify(envelope, null, 2) + "\n", { contentType: "application/json", ...createOnly });
-  if (!statementPut.ok && statementPut.error.code !== "exists") return storeFailure(statementPut.error);
+  const statementErr = await put(STATEMENT_FILE, JSON.stringify(envelope, null, 2) + "\n", "application/json");
+  if (statementErr === "exists") {
+    // An earlier attempt in the same second signed first: its statement is the one on record.
+    const stored = await storedPayload(store, prefix + STATEMENT_FILE);
+    if (!stored) return fail({ code: "store_error", detail: "existing statement unreadable" });
+    payload = stored;
+  } else if (statementErr) {
+    return fail(statementErr);
+  }
 
   const metadata = {
     timestamp: predicate.created_at,
@@ -155,10 +173,14 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
     statement: STATEMENT_FILE,
     kid: input.signer.kid,
   };
-  const meta = await store.put(prefix + METADATA_FILE, JSON.stringify(metadata, null, 2) + "\n", { contentType: "application/json", ...createOnly });
-  if (!meta.ok && meta.error.code !== "exists") return storeFailure(meta.error);
+  const metaErr = await put(METADATA_FILE, JSON.stringify(metadata, null, 2) + "\n", "application/json");
+  if (metaErr && metaErr !== "exists") return fail(metaErr);
 
-  await input.indexBundle({ id, asset: input.asset, prefix, created_at: input.nowMs });
+  try {
+    await input.indexBundle({ id, asset: input.asset, prefix, created_at: input.nowMs });
+  } catch (e) {
+    return fail({ code: "store_error", detail: `tenant bundle index: ${String((e as Error).message ?? e)}` });
+  }
   const row: BundleRow = {
     id, created_at: input.nowMs, first_seq: input.first, end_seq: input.end, since_seconds: input.sinceSeconds,
     prefix, gz_sha256: d.gzSha256, gz_bytes: d.gzBytes, jsonl_sha256: d.jsonlSha256, jsonl_bytes: d.jsonlBytes,
@@ -171,6 +193,14 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
     row.jsonl_sha256, row.jsonl_bytes, row.statement_sha256, row.kid, row.root_after,
   );
   return { ok: true, value: { empty: false, bundle: describe(row, store), reused: false } };
+}
+
+/** The DSSE payload bytes of a statement already in the store. */
+async function storedPayload(store: EvidenceStore, key: string): Promise<Uint8Array | null> {
+  const body = await store.get(key);
+  if (!body) return null;
+  const envelope = parseEnvelope(await new Response(body).text());
+  return envelope ? fromBase64(envelope.payload) : null;
 }
 
 export function describe(row: BundleRow, store: EvidenceStore): BundleInfo {
@@ -187,6 +217,6 @@ export function describe(row: BundleRow, store: EvidenceStore): BundleInfo {
   };
 }
 
-function storeFailure(error: StoreError): { ok: false; error: SealError } {
-  return { ok: false, error: { code: "store_error", detail: error.code === "store_error" ? error.detail : error.code } };
+function storeError(error: StoreError): SealError {
+  return { code: "store_error", detail: error.code === "store_error" ? error.detail : error.code };
 }

@@ -39,6 +39,8 @@ export interface VerifyReport {
   previous_bundle_id?: string;
   /** Checks passed, in order. */
   checks: string[];
+  /** True facts an auditor should know that do not make the bundle invalid (e.g. a truncated window). */
+  warnings: string[];
 }
 
 export interface BundleFiles {
@@ -114,7 +116,7 @@ function subjectDigest(s: EvidenceStatement, name: string): string {
 
 export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Promise<VerifyReport> {
   const checks: string[] = [];
-  const report: VerifyReport = { ok: false, code: "malformed", message: "", checks };
+  const report: VerifyReport = { ok: false, code: "malformed", message: "", checks, warnings: [] };
   try {
     const keys = await importJwks(opts.jwks);
     if (keys.size === 0) throw new Failure("unknown_key", "the JWKS holds no Ed25519 keys");
@@ -166,6 +168,7 @@ export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Pro
       } catch {
         throw new Failure("sequence_mismatch", `line ${i + 1} is not JSON`);
       }
+      if (typeof line !== "object" || line === null) throw new Failure("sequence_mismatch", `line ${i + 1} is not a stored event`);
       if (line.seq !== first + i) throw new Failure("sequence_mismatch", `line ${i + 1} has seq ${String(line.seq)}, expected ${first + i}`);
       if (line.asset !== p.asset) throw new Failure("sequence_mismatch", `line ${i + 1} belongs to asset ${String(line.asset)}, not ${p.asset}`);
       tree.append(bytes);
@@ -183,6 +186,9 @@ export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Pro
       checks.push(`continues ${prev.id}`);
     }
     Object.assign(report, { ok: true, code: "ok", message: `bundle ${p.bundle_id} is authentic and complete (${count} lines, seq ${first}..${end})` });
+    if (p.buffer?.truncated) {
+      report.warnings.push(`the window was truncated: lines received in it had been evicted from the ring buffer before sealing (oldest available seq ${p.buffer.oldest_seq_available})`);
+    }
   } catch (e) {
     if (!(e instanceof Failure)) throw e;
     report.code = e.code;

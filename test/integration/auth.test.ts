@@ -103,6 +103,9 @@ describe("admin API", () => {
     await createTenant("adm-config");
     await expectProblem(await admin("/v1/admin/tenants/adm-config/config", "PUT", { ring_buffer: { max_lines: 0 } }), 422);
     await expectProblem(await admin("/v1/admin/tenants/adm-config/config", "PUT", { nonsense: 1 }), 422);
+    // Names inherited from Object.prototype are unknown keys too, not silently dropped or stored.
+    await expectProblem(await admin("/v1/admin/tenants/adm-config/config", "PUT", { toString: {} }), 422);
+    await expectProblem(await admin("/v1/admin/tenants/adm-config/config", "PUT", { ring_buffer: { constructor: 5 } }), 422);
     const put = await admin("/v1/admin/tenants/adm-config/config", "PUT", { ring_buffer: { max_lines: 1000 } });
     expect(await put.json()).toEqual({ ring_buffer: { max_lines: 1000 } });
     expect(await (await admin("/v1/admin/tenants/adm-config/config")).json()).toEqual({ ring_buffer: { max_lines: 1000 } });

@@ -82,7 +82,9 @@ describe("signed evidence bundles", () => {
     expect(st.predicate.merkle.tree_size_before).toBe(3);
     expect(st.predicate.merkle.frontier_before).toHaveLength(2);
     expect(st.predicate.buffer).toEqual({ oldest_seq_available: 3, truncated: true, evicted_total: 3 });
-    expect(await verify(b)).toMatchObject({ ok: true });
+    const report = await verify(b);
+    expect(report).toMatchObject({ ok: true });
+    expect(report.warnings).toEqual([expect.stringMatching(/truncated/)]);
   });
 
   it("lists an asset's bundles newest first, in pages", async () => {
@@ -200,8 +202,14 @@ describe("tamper suite: the verifier rejects", () => {
     expect(await verify(two, other)).toMatchObject({ ok: false, code: "chain_break" });
   });
 
+  it("a signed line that is not an event, with its own code rather than a crash", async () => {
+    const b = await bundle("tamper-null");
+    const nulled = await rewriteLines(b, (l) => l.map((x, i) => (i === 1 ? "null" : x)));
+    expect(await verify(nulled)).toMatchObject({ ok: false, code: "sequence_mismatch" });
+  });
+
   it("and accepts the untouched bundle", async () => {
     const b = await bundle("tamper-none");
-    expect(await verify(b)).toMatchObject({ ok: true, code: "ok" });
+    expect(await verify(b)).toMatchObject({ ok: true, code: "ok", warnings: [] });
   });
 });

@@ -52,6 +52,9 @@ describe("validation errors", () => {
     expect(bomb.byteLength).toBeLessThan(MAX_BODY_BYTES);
     const problem = await expectProblem(await post("/v1/logs?asset=x", key, bomb, { "Content-Encoding": "gzip" }), 413);
     expect(problem.detail).toMatch(/inflates beyond/);
+    // The NDJSON line limit counts UTF-8 bytes: 400,000 three-byte characters are 1.2 MB.
+    const wide = await expectProblem(await post("/v1/logs?asset=x", key, `{"a":1}\n{"s":"${"€".repeat(400_000)}"}\n`, { "Content-Type": "application/x-ndjson" }), 413);
+    expect(wide.errors).toEqual([{ pointer: "/1", detail: "line too long" }]);
     const many = Array.from({ length: MAX_RECORDS_PER_REQUEST + 1 }, () => "{}").join("\n");
     await expectProblem(await post("/v1/logs?asset=x", key, many, { "Content-Type": "application/x-ndjson" }), 413);
     await expectProblem(await post("/v1/logs?asset=x", key, `[${Array.from({ length: MAX_RECORDS_PER_REQUEST + 1 }, () => "{}").join(",")}]`), 413);

@@ -5,6 +5,7 @@
 import { MAX_JSON_DEPTH, MAX_NDJSON_LINE_BYTES, MAX_RECORDS_PER_REQUEST } from "../../shared/limits.ts";
 import type { FieldIssue } from "../../shared/problem.ts";
 import type { ProblemCode } from "../../shared/problem.ts";
+import { utf8Length } from "../../shared/utf8.ts";
 
 export interface DecodeProblem {
   code: ProblemCode;
@@ -55,7 +56,7 @@ export function parseNdjson(text: string): Decoded<unknown[]> {
     const line = text.slice(start, nl).trim();
     start = nl + 1;
     if (!line) continue;
-    if (line.length > MAX_NDJSON_LINE_BYTES) {
+    if (line.length > MAX_NDJSON_LINE_BYTES / 3 && utf8Length(line) > MAX_NDJSON_LINE_BYTES) {
       return { ok: false, error: { code: "payload_too_large", detail: `NDJSON line ${lineNo} exceeds ${MAX_NDJSON_LINE_BYTES} bytes.`, errors: [{ pointer: `/${out.length}`, detail: "line too long" }] } };
     }
     if (out.length >= MAX_RECORDS_PER_REQUEST) return tooMany();
