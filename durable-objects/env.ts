@@ -2,10 +2,12 @@
 import type { ConfigVars } from "../shared/config.ts";
 import type { AssetLog } from "./asset-log/asset-log.ts";
 import type { Tenant } from "./tenant/tenant.ts";
+import type { TenantDirectory } from "./tenant-directory/tenant-directory.ts";
 
 export interface Env extends ConfigVars {
   ASSET_LOG: DurableObjectNamespace<AssetLog>;
   TENANT: DurableObjectNamespace<Tenant>;
+  TENANT_DIRECTORY: DurableObjectNamespace<TenantDirectory>;
   EVIDENCE: R2Bucket;
   /** Name of the R2 bucket behind EVIDENCE (bindings do not expose it); reported in evidence responses. */
   EVIDENCE_BUCKET_NAME?: string;
@@ -23,3 +25,6 @@ export function assetObjectName(tenant: string, asset: string): string {
 export function tenantObjectName(tenant: string): string {
   return `tenant:${tenant}`;
 }
+
+/** The one TenantDirectory object. */
+export const DIRECTORY_OBJECT_NAME = "directory";

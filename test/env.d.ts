@@ -6,7 +6,7 @@ declare namespace Cloudflare {
   interface Env extends BridgeEnv {}
   interface GlobalProps {
     mainModule: typeof import("../workers/index.ts");
-    durableNamespaces: "AssetLog" | "Tenant";
+    durableNamespaces: "AssetLog" | "Tenant" | "TenantDirectory";
   }
 }
 

@@ -9,5 +9,7 @@ export type AppEnv = {
     requestId: string;
     principal: Principal;
     tenantConfig: TenantConfig;
+    /** Who performs an admin action: "operator" (ADMIN_TOKEN) or "key:<key_id>". */
+    actor: string;
   };
 };

@@ -25,4 +25,13 @@ export const TENANT_MIGRATIONS = [
      prefix TEXT NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  // Admin actions on this tenant: who did what, when (never secrets).
+  `CREATE TABLE audit (
+     at INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT,
+     detail TEXT
+   );
+   ALTER TABLE api_keys ADD COLUMN rotated_from TEXT;`,
 ] as const;

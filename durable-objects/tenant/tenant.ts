@@ -1,12 +1,13 @@
 /**
- * Tenant Durable Object (one per tenant): the tenant record, its configuration
- * and its hashed API keys. The edge asks it to authenticate keys.
+ * Tenant Durable Object (one per tenant): the tenant record, its configuration, its
+ * hashed API keys, its bundle index and the audit of admin actions. The edge asks it
+ * to authenticate keys; every admin change is recorded with its actor.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { TenantConfig } from "../../shared/config.ts";
 import type { Principal, Scope } from "../../shared/scopes.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
-import type { Env } from "../env.ts";
+import { DIRECTORY_OBJECT_NAME, type Env } from "../env.ts";
 import { maskedKey, newApiKey } from "./api-key.ts";
 import { TENANT_MIGRATIONS } from "./schema.ts";
 
@@ -26,17 +27,37 @@ export interface KeyInfo {
   created_at: string;
   expires_at: string | null;
   revoked_at: string | null;
+  rotated_from: string | null;
 }
 
-export type TenantError = { code: "tenant_exists" | "tenant_not_found" | "tenant_disabled" };
+export interface CreatedKey {
+  key_id: string;
+  key: string;
+  scopes: Scope[];
+  name: string | null;
+  expires_at: string | null;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  /** JSON text of the action's details (no secrets). */
+  detail: string | null;
+}
+
+export type TenantError = { code: "tenant_exists" | "tenant_not_found" | "key_not_found" | "key_revoked" };
+type Res<T> = { ok: true; value: T } | { ok: false; error: TenantError };
 
 type TenantRow = { id: string; name: string; status: string; config: string; created_at: number; updated_at: number };
 type KeyRow = {
   key_id: string; secret_sha256: ArrayBuffer; prefix: string; name: string | null; scopes: string;
-  created_at: number; expires_at: number | null; revoked_at: number | null;
+  created_at: number; expires_at: number | null; revoked_at: number | null; rotated_from: string | null;
 };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const fail = (code: TenantError["code"]) => ({ ok: false as const, error: { code } });
 
 export class Tenant extends DurableObject<Env> {
   #sql: SqlStorage;
@@ -53,53 +74,111 @@ export class Tenant extends DurableObject<Env> {
     if (this.#ready) migrate(this.#sql, TENANT_MIGRATIONS);
   }
 
-  #ensureSchema(): void {
-    if (this.#ready) return;
-    migrate(this.#sql, TENANT_MIGRATIONS);
-    this.#ready = true;
-  }
-
-  async create(input: { tenant_id: string; name: string; config?: TenantConfig }) {
+  /** Create the tenant. A repeat answers tenant_exists but still refreshes the directory entry. */
+  async create(input: { tenant_id: string; name: string; config?: TenantConfig }, actor: string): Promise<Res<TenantRecord>> {
     this.#ensureSchema();
-    if (this.#row()) return { ok: false as const, error: { code: "tenant_exists" } as TenantError };
+    const existing = this.#row();
+    if (existing) {
+      await this.#publish(existing);
+      return fail("tenant_exists");
+    }
     const now = Date.now();
     this.#sql.exec(
       "INSERT INTO tenant (id, name, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
       input.tenant_id, input.name, JSON.stringify(input.config ?? {}), now, now,
     );
-    return { ok: true as const, value: this.#record(this.#row()!) };
+    this.#audit(actor, "tenant.create", input.tenant_id, { name: input.name });
+    const row = this.#row()!;
+    await this.#publish(row);
+    return { ok: true, value: this.#record(row) };
   }
 
-  async get() {
+  async get(): Promise<Res<TenantRecord & { config: TenantConfig }>> {
     const row = this.#row();
-    if (!row) return { ok: false as const, error: { code: "tenant_not_found" } as TenantError };
-    return { ok: true as const, value: { ...this.#record(row), config: JSON.parse(row.config) as TenantConfig } };
+    if (!row) return fail("tenant_not_found");
+    return { ok: true, value: { ...this.#record(row), config: JSON.parse(row.config) as TenantConfig } };
   }
 
-  async putConfig(config: TenantConfig) {
-    if (!this.#row()) return { ok: false as const, error: { code: "tenant_not_found" } as TenantError };
+  /** Rename, disable or re-enable. A disabled tenant's keys stop authenticating at once here. */
+  async update(patch: { name?: string; status?: "active" | "disabled" }, actor: string): Promise<Res<TenantRecord>> {
+    const row = this.#row();
+    if (!row) return fail("tenant_not_found");
+    this.#sql.exec(
+      "UPDATE tenant SET name = ?, status = ?, updated_at = ?",
+      patch.name ?? row.name, patch.status ?? row.status, Date.now(),
+    );
+    this.#audit(actor, "tenant.update", row.id, patch);
+    const updated = this.#row()!;
+    await this.#publish(updated);
+    return { ok: true, value: this.#record(updated) };
+  }
+
+  async putConfig(config: TenantConfig, actor: string): Promise<Res<TenantConfig>> {
+    if (!this.#row()) return fail("tenant_not_found");
     this.#sql.exec("UPDATE tenant SET config = ?, updated_at = ?", JSON.stringify(config), Date.now());
-    return { ok: true as const, value: config };
+    this.#audit(actor, "config.put", null, { keys: Object.keys(config) });
+    return { ok: true, value: config };
   }
 
   /** Create a key; the only time its secret leaves the object. */
-  async createKey(input: { scopes: Scope[]; name?: string; expires_at?: number }) {
+  async createKey(input: { scopes: Scope[]; name?: string; expires_at?: number }, actor: string): Promise<Res<CreatedKey>> {
     const row = this.#row();
-    if (!row) return { ok: false as const, error: { code: "tenant_not_found" } as TenantError };
-    const { keyId, key } = newApiKey(row.id);
-    const hash = await sha256Bytes(key);
-    this.#sql.exec(
-      "INSERT INTO api_keys (key_id, secret_sha256, prefix, name, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      keyId, hash, maskedKey(row.id, keyId), input.name ?? null, JSON.stringify(input.scopes), Date.now(),
-      input.expires_at ?? null,
-    );
-    return { ok: true as const, value: { key_id: keyId, key, scopes: input.scopes } };
+    if (!row) return fail("tenant_not_found");
+    const created = await this.#insertKey(row.id, input.scopes, input.name ?? null, input.expires_at ?? null, null);
+    this.#audit(actor, "key.create", created.key_id, { scopes: input.scopes, name: input.name ?? null });
+    return { ok: true, value: created };
   }
 
-  async listKeys() {
-    if (!this.#row()) return { ok: false as const, error: { code: "tenant_not_found" } as TenantError };
+  async listKeys(): Promise<Res<KeyInfo[]>> {
+    if (!this.#row()) return fail("tenant_not_found");
     const rows = this.#sql.exec<KeyRow>("SELECT * FROM api_keys ORDER BY created_at, key_id").toArray();
-    return { ok: true as const, value: rows.map(keyInfo) };
+    return { ok: true, value: rows.map(keyInfo) };
+  }
+
+  async revokeKey(keyId: string, actor: string): Promise<Res<KeyInfo>> {
+    if (!this.#row()) return fail("tenant_not_found");
+    const key = this.#key(keyId);
+    if (!key) return fail("key_not_found");
+    if (key.revoked_at === null) {
+      this.#sql.exec("UPDATE api_keys SET revoked_at = ? WHERE key_id = ?", Date.now(), keyId);
+      this.#audit(actor, "key.revoke", keyId, null);
+    }
+    return { ok: true, value: keyInfo(this.#key(keyId)!) };
+  }
+
+  /**
+   * Replace a key: a new key with the same scopes and name, and the old one kept valid for
+   * `graceSeconds` more (never longer than it already was), so clients can switch without downtime.
+   */
+  async rotateKey(keyId: string, graceSeconds: number, actor: string): Promise<Res<{ key: CreatedKey; previous: KeyInfo }>> {
+    const row = this.#row();
+    if (!row) return fail("tenant_not_found");
+    const old = this.#key(keyId);
+    if (!old) return fail("key_not_found");
+    if (old.revoked_at !== null) return fail("key_revoked");
+    const now = Date.now();
+    const graceEnd = now + graceSeconds * 1000;
+    const created = await this.#insertKey(row.id, JSON.parse(old.scopes) as Scope[], old.name, old.expires_at, keyId);
+    this.#sql.exec("UPDATE api_keys SET expires_at = ? WHERE key_id = ?", Math.min(graceEnd, old.expires_at ?? Infinity), keyId);
+    this.#audit(actor, "key.rotate", keyId, { new_key_id: created.key_id, grace_seconds: graceSeconds });
+    return { ok: true, value: { key: created, previous: keyInfo(this.#key(keyId)!) } };
+  }
+
+  async auditLog(limit: number, before?: number): Promise<Res<{ entries: AuditEntry[]; next_cursor: string | null }>> {
+    if (!this.#row()) return fail("tenant_not_found");
+    const rows = this.#sql
+      .exec<{ n: number; at: number; actor: string; action: string; target: string | null; detail: string | null }>(
+        "SELECT rowid AS n, * FROM audit WHERE rowid < ? ORDER BY rowid DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, limit);
+    return {
+      ok: true,
+      value: {
+        entries: page.map((r) => ({ at: iso(r.at)!, actor: r.actor, action: r.action, target: r.target, detail: r.detail })),
+        next_cursor: rows.length > limit ? String(page.at(-1)!.n) : null,
+      },
+    };
   }
 
   /**
@@ -109,14 +188,13 @@ export class Tenant extends DurableObject<Env> {
   async authenticate(keyId: string, presentedKey: string): Promise<{ principal: Principal; config: TenantConfig } | null> {
     const tenant = this.#row();
     if (!tenant || tenant.status !== "active") return null;
-    const row = this.#sql.exec<KeyRow>("SELECT * FROM api_keys WHERE key_id = ?", keyId).toArray()[0];
+    const row = this.#key(keyId);
     const presented = await sha256Bytes(presentedKey);
     // Compare even when the key id is unknown, so timing does not reveal which ids exist.
     const stored = row ? new Uint8Array(row.secret_sha256) : new Uint8Array(32);
     const equal = crypto.subtle.timingSafeEqual(stored, presented);
     if (!row || !equal) return null;
-    const now = Date.now();
-    if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return null;
+    if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= Date.now())) return null;
     return {
       principal: { tenant: tenant.id, keyId, scopes: JSON.parse(row.scopes) as Scope[] },
       config: JSON.parse(tenant.config) as TenantConfig,
@@ -138,9 +216,42 @@ export class Tenant extends DurableObject<Env> {
     return row ?? null;
   }
 
+  async #insertKey(tenant: string, scopes: Scope[], name: string | null, expiresAt: number | null, rotatedFrom: string | null): Promise<CreatedKey> {
+    const { keyId, key } = newApiKey(tenant);
+    this.#sql.exec(
+      "INSERT INTO api_keys (key_id, secret_sha256, prefix, name, scopes, created_at, expires_at, rotated_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      keyId, await sha256Bytes(key), maskedKey(tenant, keyId), name, JSON.stringify(scopes), Date.now(), expiresAt, rotatedFrom,
+    );
+    return { key_id: keyId, key, scopes, name, expires_at: iso(expiresAt) };
+  }
+
+  #audit(actor: string, action: string, target: string | null, detail: unknown): void {
+    this.#sql.exec(
+      "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+      Date.now(), actor, action, target, detail === null ? null : JSON.stringify(detail),
+    );
+  }
+
+  /** Keep the operator's tenant list in step. */
+  async #publish(row: TenantRow): Promise<void> {
+    await this.env.TENANT_DIRECTORY.getByName(DIRECTORY_OBJECT_NAME).upsert({
+      tenant_id: row.id, name: row.name, status: row.status, created_at: row.created_at, updated_at: row.updated_at,
+    });
+  }
+
+  #ensureSchema(): void {
+    if (this.#ready) return;
+    migrate(this.#sql, TENANT_MIGRATIONS);
+    this.#ready = true;
+  }
+
   #row(): TenantRow | undefined {
     if (!this.#ready) return undefined;
     return this.#sql.exec<TenantRow>("SELECT * FROM tenant LIMIT 1").toArray()[0];
+  }
+
+  #key(keyId: string): KeyRow | undefined {
+    return this.#sql.exec<KeyRow>("SELECT * FROM api_keys WHERE key_id = ?", keyId).toArray()[0];
   }
 
   #record(row: TenantRow): TenantRecord {
@@ -155,6 +266,7 @@ function keyInfo(row: KeyRow): KeyInfo {
   return {
     key_id: row.key_id, key_prefix: row.prefix, name: row.name, scopes: JSON.parse(row.scopes) as Scope[],
     created_at: iso(row.created_at)!, expires_at: iso(row.expires_at), revoked_at: iso(row.revoked_at),
+    rotated_from: row.rotated_from,
   };
 }
 

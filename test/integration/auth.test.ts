@@ -64,10 +64,11 @@ describe("API keys on ingest and evidence", () => {
 });
 
 describe("admin API", () => {
-  it("needs the admin token; a tenant key is not one", async () => {
+  it("needs the admin token, or the tenant's own key with the admin scope", async () => {
     const key = await tenantWithKey("adm-guard");
     await expectProblem(await call("/v1/admin/tenants", { method: "POST", body: "{}" }), 401);
-    await expectProblem(await call("/v1/admin/tenants/adm-guard", { headers: { Authorization: `Bearer ${key}` } }), 401);
+    await expectProblem(await call("/v1/admin/tenants/adm-guard", { headers: { Authorization: `Bearer ${key}` } }), 403);
+    await expectProblem(await call("/v1/admin/tenants", { headers: { Authorization: `Bearer ${key}` } }), 403);
     await expectProblem(await call("/v1/admin/tenants/adm-guard", { headers: { Authorization: "Bearer wrong-token" } }), 401);
   });
 

@@ -18,7 +18,7 @@ export interface Authenticated {
 }
 
 const cache = new Map<string, { at: number; value: Authenticated }>();
-const misses = new Map<string, number>();
+const misses = new Map<string, { at: number; tenant: string }>();
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
   if (map.size >= AUTH_CACHE_MAX_ENTRIES) map.delete(map.keys().next().value!);
@@ -42,8 +42,8 @@ export async function authenticateKey(env: Env, key: string): Promise<Authentica
   const now = Date.now();
   const hit = cache.get(cacheKey);
   if (hit && now - hit.at < AUTH_CACHE_TTL_MS) return hit.value;
-  const missedAt = misses.get(cacheKey);
-  if (missedAt !== undefined && now - missedAt < AUTH_MISS_TTL_MS) return null;
+  const missed = misses.get(cacheKey);
+  if (missed !== undefined && now - missed.at < AUTH_MISS_TTL_MS) return null;
   const stub = env.TENANT.getByName(tenantObjectName(parsed.tenant));
   const result = await stub.authenticate(parsed.keyId, key);
   if (result) {
@@ -51,7 +51,16 @@ export async function authenticateKey(env: Env, key: string): Promise<Authentica
     remember(cache, cacheKey, { at: now, value: result });
   } else {
     cache.delete(cacheKey);
-    remember(misses, cacheKey, now);
+    remember(misses, cacheKey, { at: now, tenant: parsed.tenant });
   }
   return result;
+}
+
+/**
+ * Drop this isolate's cached results for a tenant, after an admin change to its keys or
+ * status, so the isolate that made the change applies it at once (others within the TTLs).
+ */
+export function forgetTenant(tenant: string): void {
+  for (const [k, v] of cache) if (v.value.principal.tenant === tenant) cache.delete(k);
+  for (const [k, v] of misses) if (v.tenant === tenant) misses.delete(k);
 }

@@ -23,9 +23,41 @@ export function requireScope(scope: Scope) {
   });
 }
 
-export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-  if (!m) throw new ApiError("unauthorized", "Send the admin token as Authorization: Bearer <token>.", CHALLENGE);
-  if (!(await isAdminToken(c.env.ADMIN_TOKEN, m[1]!))) throw new ApiError("unauthorized", "The admin token is not valid.", CHALLENGE);
+function bearer(header: string | undefined): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return m ? m[1]! : null;
+}
+
+/** Operator-only routes (all tenants): the ADMIN_TOKEN. */
+export const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearer(c.req.header("authorization"));
+  if (!token) throw new ApiError("unauthorized", "Send the admin token as Authorization: Bearer <token>.", CHALLENGE);
+  if (!(await isAdminToken(c.env.ADMIN_TOKEN, token))) {
+    // A tenant's own admin key is real, but not enough here.
+    const auth = await authenticateKey(c.env, token);
+    if (auth) throw new ApiError("forbidden", "Only the operator's admin token may do this.");
+    throw new ApiError("unauthorized", "The admin token is not valid.", CHALLENGE);
+  }
+  c.set("actor", "operator");
+  await next();
+});
+
+/**
+ * Routes under /v1/admin/tenants/{tenant}: the operator's ADMIN_TOKEN, or an API key with the
+ * `admin` scope of that same tenant. An admin key of another tenant gets 403.
+ */
+export const requireTenantAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearer(c.req.header("authorization")) ?? presentedKey(c.req.raw);
+  if (!token) throw new ApiError("unauthorized", "Send the admin token or an admin key as Authorization: Bearer <token>.", CHALLENGE);
+  if (await isAdminToken(c.env.ADMIN_TOKEN, token)) {
+    c.set("actor", "operator");
+    return next();
+  }
+  const auth = await authenticateKey(c.env, token);
+  if (!auth) throw new ApiError("unauthorized", "The admin token or key is not valid.", CHALLENGE);
+  if (!auth.principal.scopes.includes("admin")) throw new ApiError("forbidden", 'This key lacks the "admin" scope.');
+  if (auth.principal.tenant !== c.req.param("tenant")) throw new ApiError("forbidden", "An admin key only administers its own tenant.");
+  c.set("principal", auth.principal);
+  c.set("actor", `key:${auth.principal.keyId}`);
   await next();
 });

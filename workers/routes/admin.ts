@@ -1,20 +1,29 @@
-/** Admin API (ADMIN_TOKEN): tenants, their configuration and API keys. */
+/**
+ * Admin API: tenants (operator: ADMIN_TOKEN), and per tenant its configuration, API keys
+ * and audit log (operator, or the tenant's own key with scope `admin`).
+ */
 import { Hono, type Context } from "hono";
 import { decodeTenantConfig, type TenantConfig } from "../../shared/config.ts";
-import { isScope, SCOPES, TENANT_ID_RE, type Scope } from "../../shared/scopes.ts";
 import type { FieldIssue } from "../../shared/problem.ts";
-import { tenantObjectName } from "../../durable-objects/env.ts";
+import { isScope, SCOPES, TENANT_ID_RE, type Scope } from "../../shared/scopes.ts";
+import { DIRECTORY_OBJECT_NAME, tenantObjectName } from "../../durable-objects/env.ts";
 import type { TenantError } from "../../durable-objects/tenant/tenant.ts";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../app-env.ts";
-import { requireAdmin } from "../auth/require.ts";
+import { forgetTenant } from "../auth/api-key-auth.ts";
+import { requireOperator, requireTenantAdmin } from "../auth/require.ts";
 import { readBodyText } from "../body.ts";
 import { parseJson } from "../connectors/json-text.ts";
 
 export const admin = new Hono<AppEnv>();
-admin.use("/v1/admin/*", requireAdmin);
 
 const MAX_NAME_LENGTH = 200;
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
+/** Rotation grace: how long the old key keeps working (default one day, at most 30 days). */
+const DEFAULT_GRACE_SECONDS = 86_400;
+const MAX_GRACE_SECONDS = 30 * 86_400;
+const KEY_ID_RE = /^[0-9a-f]{16}$/;
 
 async function jsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   const text = await readBodyText(c.req.raw);
@@ -31,23 +40,47 @@ function tenantId(c: Context<AppEnv>): string {
   return t;
 }
 
-function fail(error: TenantError): never {
-  if (error.code === "tenant_exists") throw new ApiError("conflict", "A tenant with this id already exists.");
-  throw new ApiError("not_found", "No such tenant.");
+function keyId(c: Context<AppEnv>): string {
+  const k = c.req.param("key_id") ?? "";
+  if (!KEY_ID_RE.test(k)) throw new ApiError("not_found", "No such key.");
+  return k;
 }
 
-const stub = (c: Context<AppEnv>, tenant: string) => c.env.TENANT.getByName(tenantObjectName(tenant));
+function pageLimit(c: Context<AppEnv>): number {
+  const raw = c.req.query("limit");
+  const n = raw === undefined ? DEFAULT_PAGE : Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw new ApiError("invalid_parameter", `limit must be an integer from 1 to ${MAX_PAGE}.`);
+  return n;
+}
 
-admin.post("/v1/admin/tenants", async (c) => {
+function fail(error: TenantError): never {
+  switch (error.code) {
+    case "tenant_exists": throw new ApiError("conflict", "A tenant with this id already exists.");
+    case "key_not_found": throw new ApiError("not_found", "No such key.");
+    case "key_revoked": throw new ApiError("conflict", "The key is revoked; create a new one instead of rotating it.");
+    default: throw new ApiError("not_found", "No such tenant.");
+  }
+}
+
+function name(v: unknown, issues: FieldIssue[], required: boolean): string | undefined {
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== "string" || v.length < 1 || v.length > MAX_NAME_LENGTH) {
+    issues.push({ pointer: "/name", detail: `a string of 1 to ${MAX_NAME_LENGTH} characters` });
+    return undefined;
+  }
+  return v;
+}
+
+const tenantStub = (c: Context<AppEnv>, tenant: string) => c.env.TENANT.getByName(tenantObjectName(tenant));
+
+// Operator: all tenants.
+admin.post("/v1/admin/tenants", requireOperator, async (c) => {
   const body = await jsonObject(c);
   const issues: FieldIssue[] = [];
   if (typeof body.tenant_id !== "string" || !TENANT_ID_RE.test(body.tenant_id)) {
     issues.push({ pointer: "/tenant_id", detail: "required; 1-63 of [a-z0-9-], starting and ending with a letter or digit" });
   }
-  const name = body.name ?? body.tenant_id;
-  if (typeof name !== "string" || name.length < 1 || name.length > MAX_NAME_LENGTH) {
-    issues.push({ pointer: "/name", detail: `a string of 1 to ${MAX_NAME_LENGTH} characters` });
-  }
+  const tenantName = name(body.name ?? body.tenant_id, issues, true);
   let config: TenantConfig = {};
   if (body.config !== undefined) {
     const decoded = decodeTenantConfig(body.config);
@@ -55,19 +88,51 @@ admin.post("/v1/admin/tenants", async (c) => {
     else config = decoded.value;
   }
   if (issues.length) throw new ApiError("unprocessable", "The tenant is invalid.", { errors: issues });
-  const res = await stub(c, body.tenant_id as string).create({ tenant_id: body.tenant_id as string, name: name as string, config });
+  const id = body.tenant_id as string;
+  const res = await tenantStub(c, id).create({ tenant_id: id, name: tenantName!, config }, c.get("actor"));
   if (!res.ok) fail(res.error);
   return c.json({ ...res.value, config }, 201);
 });
 
+admin.get("/v1/admin/tenants", requireOperator, async (c) => {
+  const cursor = c.req.query("cursor");
+  if (cursor !== undefined && !TENANT_ID_RE.test(cursor)) throw new ApiError("invalid_parameter", "cursor must be a value returned by a previous page.");
+  const page = await c.env.TENANT_DIRECTORY.getByName(DIRECTORY_OBJECT_NAME).list(pageLimit(c), cursor);
+  return c.json(page);
+});
+
+// Operator, or the tenant's own admin key.
+admin.use("/v1/admin/tenants/:tenant", requireTenantAdmin);
+admin.use("/v1/admin/tenants/:tenant/*", requireTenantAdmin);
+
 admin.get("/v1/admin/tenants/:tenant", async (c) => {
-  const res = await stub(c, tenantId(c)).get();
+  const res = await tenantStub(c, tenantId(c)).get();
   if (!res.ok) fail(res.error);
   return c.json(res.value);
 });
 
+admin.patch("/v1/admin/tenants/:tenant", async (c) => {
+  const tenant = tenantId(c);
+  const body = await jsonObject(c);
+  const issues: FieldIssue[] = [];
+  for (const k of Object.keys(body)) if (k !== "name" && k !== "status") issues.push({ pointer: `/${k}`, detail: "only name and status can change" });
+  const patch: { name?: string; status?: "active" | "disabled" } = {};
+  const newName = name(body.name, issues, false);
+  if (newName !== undefined) patch.name = newName;
+  if (body.status !== undefined) {
+    if (body.status !== "active" && body.status !== "disabled") issues.push({ pointer: "/status", detail: 'either "active" or "disabled"' });
+    else if (c.get("actor") !== "operator") throw new ApiError("forbidden", "Only the operator can disable or enable a tenant.");
+    else patch.status = body.status;
+  }
+  if (issues.length) throw new ApiError("unprocessable", "The change is invalid.", { errors: issues });
+  const res = await tenantStub(c, tenant).update(patch, c.get("actor"));
+  if (!res.ok) fail(res.error);
+  forgetTenant(tenant);
+  return c.json(res.value);
+});
+
 admin.get("/v1/admin/tenants/:tenant/config", async (c) => {
-  const res = await stub(c, tenantId(c)).get();
+  const res = await tenantStub(c, tenantId(c)).get();
   if (!res.ok) fail(res.error);
   return c.json(res.value.config);
 });
@@ -76,8 +141,9 @@ admin.put("/v1/admin/tenants/:tenant/config", async (c) => {
   const tenant = tenantId(c);
   const decoded = decodeTenantConfig(await jsonObject(c));
   if (!decoded.ok) throw new ApiError("unprocessable", "The configuration is invalid.", { errors: decoded.error });
-  const res = await stub(c, tenant).putConfig(decoded.value);
+  const res = await tenantStub(c, tenant).putConfig(decoded.value, c.get("actor"));
   if (!res.ok) fail(res.error);
+  forgetTenant(tenant);
   return c.json(res.value);
 });
 
@@ -101,13 +167,44 @@ admin.post("/v1/admin/tenants/:tenant/keys", async (c) => {
   const input: { scopes: Scope[]; name?: string; expires_at?: number } = { scopes: [...new Set(scopes as Scope[])] };
   if (typeof body.name === "string") input.name = body.name;
   if (expiresAt !== undefined) input.expires_at = expiresAt;
-  const res = await stub(c, tenant).createKey(input);
+  const res = await tenantStub(c, tenant).createKey(input, c.get("actor"));
   if (!res.ok) fail(res.error);
   return c.json(res.value, 201, { "Cache-Control": "no-store" });
 });
 
 admin.get("/v1/admin/tenants/:tenant/keys", async (c) => {
-  const res = await stub(c, tenantId(c)).listKeys();
+  const res = await tenantStub(c, tenantId(c)).listKeys();
   if (!res.ok) fail(res.error);
   return c.json({ keys: res.value });
+});
+
+admin.delete("/v1/admin/tenants/:tenant/keys/:key_id", async (c) => {
+  const tenant = tenantId(c);
+  const res = await tenantStub(c, tenant).revokeKey(keyId(c), c.get("actor"));
+  if (!res.ok) fail(res.error);
+  forgetTenant(tenant);
+  return c.json(res.value);
+});
+
+admin.post("/v1/admin/tenants/:tenant/keys/:key_id/rotate", async (c) => {
+  const tenant = tenantId(c);
+  const id = keyId(c);
+  const body = await jsonObject(c);
+  const grace = body.grace_seconds ?? DEFAULT_GRACE_SECONDS;
+  if (typeof grace !== "number" || !Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
+    throw new ApiError("unprocessable", "The rotation is invalid.", { errors: [{ pointer: "/grace_seconds", detail: `an integer from 0 to ${MAX_GRACE_SECONDS}` }] });
+  }
+  const res = await tenantStub(c, tenant).rotateKey(id, grace, c.get("actor"));
+  if (!res.ok) fail(res.error);
+  forgetTenant(tenant);
+  return c.json({ ...res.value.key, rotated_from: id, previous_expires_at: res.value.previous.expires_at }, 201, { "Cache-Control": "no-store" });
+});
+
+admin.get("/v1/admin/tenants/:tenant/audit", async (c) => {
+  const before = c.req.query("cursor");
+  if (before !== undefined && !/^\d{1,15}$/.test(before)) throw new ApiError("invalid_parameter", "cursor must be a value returned by a previous page.");
+  const res = await tenantStub(c, tenantId(c)).auditLog(pageLimit(c), before === undefined ? undefined : Number(before));
+  if (!res.ok) fail(res.error);
+  const { entries, next_cursor } = res.value;
+  return c.json({ entries: entries.map((e) => ({ ...e, detail: e.detail === null ? null : JSON.parse(e.detail) })), next_cursor });
 });

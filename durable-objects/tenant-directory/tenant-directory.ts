@@ -1,0 +1,61 @@
+/**
+ * TenantDirectory Durable Object (one, named "directory"): the list of tenants, for the
+ * operator's admin API. Only admin calls reach it; request paths never do (a key names
+ * its tenant, so authentication goes straight to that tenant's object).
+ */
+import { DurableObject } from "cloudflare:workers";
+import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
+import type { Env } from "../env.ts";
+
+const MIGRATIONS = [
+  `CREATE TABLE tenants (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
+] as const;
+
+export interface DirectoryEntry {
+  tenant_id: string;
+  name: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+type Row = { id: string; name: string; status: string; created_at: number; updated_at: number };
+
+export class TenantDirectory extends DurableObject<Env> {
+  #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    if (hasSchema(this.#sql)) migrate(this.#sql, MIGRATIONS);
+  }
+
+  /** Insert or refresh a tenant's entry (idempotent: tenants call it on every change). */
+  async upsert(entry: { tenant_id: string; name: string; status: string; created_at: number; updated_at: number }): Promise<void> {
+    migrate(this.#sql, MIGRATIONS);
+    this.#sql.exec(
+      `INSERT INTO tenants (id, name, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at`,
+      entry.tenant_id, entry.name, entry.status, entry.created_at, entry.updated_at,
+    );
+  }
+
+  /** Tenants in id order, `limit` at a time, after `cursor` (the last id of the previous page). */
+  async list(limit: number, cursor?: string): Promise<{ tenants: DirectoryEntry[]; next_cursor: string | null }> {
+    if (!hasSchema(this.#sql)) return { tenants: [], next_cursor: null };
+    const rows = this.#sql
+      .exec<Row>("SELECT * FROM tenants WHERE id > ? ORDER BY id LIMIT ?", cursor ?? "", limit + 1)
+      .toArray();
+    const page = rows.slice(0, limit).map((r) => ({
+      tenant_id: r.id, name: r.name, status: r.status,
+      created_at: new Date(r.created_at).toISOString(), updated_at: new Date(r.updated_at).toISOString(),
+    }));
+    return { tenants: page, next_cursor: rows.length > limit ? page.at(-1)!.tenant_id : null };
+  }
+}

@@ -1,0 +1,111 @@
+/** Tenants and key lifecycle through the admin API, as an operator and a tenant admin see them. */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { admin, call, createKey, createTenant, expectProblem, getWithKey, post } from "../fixtures/bridge.ts";
+
+const SUMMARY = '{"alerts":[{"rule":"waf-blocks","count":5}],"latency_ms_p95":125}';
+const ingestWith = (key: string) => post("/v1/telemetry", key, SUMMARY);
+const asKey = (key: string, path: string, method = "GET", body?: unknown) =>
+  call(path, { method, headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+afterEach(() => vi.useRealTimers());
+
+describe("tenants (operator)", () => {
+  it("lists tenants in pages, and shows renames and status changes", async () => {
+    for (const t of ["ten-list-a", "ten-list-b", "ten-list-c"]) await createTenant(t);
+    const first = (await (await admin("/v1/admin/tenants?limit=2")).json()) as any;
+    expect(first.tenants.map((t: any) => t.tenant_id)).toEqual(["ten-list-a", "ten-list-b"]);
+    const second = (await (await admin(`/v1/admin/tenants?limit=2&cursor=${first.next_cursor}`)).json()) as any;
+    expect(second.tenants.map((t: any) => t.tenant_id)).toContain("ten-list-c");
+    expect(await (await admin("/v1/admin/tenants/ten-list-a", "PATCH", { name: "Renamed" })).json()).toMatchObject({ name: "Renamed" });
+    await admin("/v1/admin/tenants/ten-list-b", "PATCH", { status: "disabled" });
+    const all = (await (await admin("/v1/admin/tenants?limit=1000")).json()) as any;
+    expect(all.tenants.find((t: any) => t.tenant_id === "ten-list-a").name).toBe("Renamed");
+    expect(all.tenants.find((t: any) => t.tenant_id === "ten-list-b").status).toBe("disabled");
+    await expectProblem(await admin("/v1/admin/tenants/ten-list-a", "PATCH", { status: "gone" }), 422);
+    await expectProblem(await admin("/v1/admin/tenants/ten-list-a", "PATCH", { tenant_id: "x" }), 422);
+  });
+
+  it("a disabled tenant's keys stop working, and work again when re-enabled", async () => {
+    await createTenant("ten-disable");
+    const key = await createKey("ten-disable", ["ingest"]);
+    expect((await ingestWith(key)).status).toBe(200);
+    await admin("/v1/admin/tenants/ten-disable", "PATCH", { status: "disabled" });
+    await expectProblem(await ingestWith(key), 401);
+    await admin("/v1/admin/tenants/ten-disable", "PATCH", { status: "active" });
+    expect((await ingestWith(key)).status).toBe(200);
+  });
+});
+
+describe("key lifecycle", () => {
+  it("creates, uses, lists without the secret, revokes (rejected afterwards)", async () => {
+    await createTenant("key-life");
+    const created = (await (await admin("/v1/admin/tenants/key-life/keys", "POST", { scopes: ["ingest"], name: "shipper" })).json()) as any;
+    expect((await ingestWith(created.key)).status).toBe(200);
+    const secret = created.key.split("_").pop();
+    const list = await (await admin("/v1/admin/tenants/key-life/keys")).text();
+    expect(list).not.toContain(secret);
+    const revoked = await admin(`/v1/admin/tenants/key-life/keys/${created.key_id}`, "DELETE");
+    expect(await revoked.json()).toMatchObject({ key_id: created.key_id, revoked_at: expect.any(String) });
+    await expectProblem(await ingestWith(created.key), 401);
+    await expectProblem(await admin("/v1/admin/tenants/key-life/keys/0123456789abcdef", "DELETE"), 404);
+    // Rotating a revoked key is refused: make a new one instead.
+    await expectProblem(await admin(`/v1/admin/tenants/key-life/keys/${created.key_id}/rotate`, "POST", {}), 409);
+    const audit = await (await admin("/v1/admin/tenants/key-life/audit")).text();
+    expect(audit).not.toContain(secret);
+    expect(JSON.parse(audit).entries.map((e: any) => e.action)).toEqual(["key.revoke", "key.create", "tenant.create"]);
+  });
+
+  it("rotates with a grace period: both keys work during it, only the new one after", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const t0 = Date.now();
+    await createTenant("key-rotate");
+    const old = (await (await admin("/v1/admin/tenants/key-rotate/keys", "POST", { scopes: ["ingest", "evidence"], name: "ci" })).json()) as any;
+    const res = await admin(`/v1/admin/tenants/key-rotate/keys/${old.key_id}/rotate`, "POST", { grace_seconds: 600 });
+    expect(res.status).toBe(201);
+    const rotated = (await res.json()) as any;
+    expect(rotated).toMatchObject({ scopes: ["ingest", "evidence"], name: "ci", rotated_from: old.key_id });
+    expect(Date.parse(rotated.previous_expires_at) - t0).toBeGreaterThanOrEqual(599_000);
+    expect((await ingestWith(old.key)).status).toBe(200);
+    expect((await ingestWith(rotated.key)).status).toBe(200);
+    vi.setSystemTime(t0 + 601_000);
+    await expectProblem(await ingestWith(old.key), 401);
+    expect((await ingestWith(rotated.key)).status).toBe(200);
+    await expectProblem(await admin(`/v1/admin/tenants/key-rotate/keys/${rotated.key_id}/rotate`, "POST", { grace_seconds: -1 }), 422);
+  });
+
+  it("rejects an expired key", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const t0 = Date.now();
+    await createTenant("key-expire");
+    const created = (await (await admin("/v1/admin/tenants/key-expire/keys", "POST", { scopes: ["ingest"], expires_at: new Date(t0 + 60_000).toISOString() })).json()) as any;
+    expect((await ingestWith(created.key)).status).toBe(200);
+    vi.setSystemTime(t0 + 61_000);
+    await expectProblem(await ingestWith(created.key), 401);
+  });
+});
+
+describe("tenant admin keys", () => {
+  it("administer their own tenant only, and cannot create, list or disable tenants", async () => {
+    await createTenant("adm-own");
+    await createTenant("adm-other");
+    const adminKey = await createKey("adm-own", ["admin"]);
+    const made = await asKey(adminKey, "/v1/admin/tenants/adm-own/keys", "POST", { scopes: ["ingest"] });
+    expect(made.status).toBe(201);
+    expect((await asKey(adminKey, "/v1/admin/tenants/adm-own/keys")).status).toBe(200);
+    expect((await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { ring_buffer: { max_lines: 10 } })).status).toBe(200);
+    expect((await asKey(adminKey, "/v1/admin/tenants/adm-own", "PATCH", { name: "Own" })).status).toBe(200);
+    await expectProblem(await asKey(adminKey, "/v1/admin/tenants/adm-own", "PATCH", { status: "disabled" }), 403);
+    for (const [method, path] of [["GET", "/v1/admin/tenants/adm-other"], ["GET", "/v1/admin/tenants/adm-other/keys"], ["POST", "/v1/admin/tenants/adm-other/keys"], ["PUT", "/v1/admin/tenants/adm-other/config"], ["GET", "/v1/admin/tenants/adm-other/audit"]] as const) {
+      await expectProblem(await asKey(adminKey, path, method, method === "GET" ? undefined : { scopes: ["ingest"] }), 403);
+    }
+    await expectProblem(await asKey(adminKey, "/v1/admin/tenants", "POST", { tenant_id: "sneaky" }), 403);
+    await expectProblem(await asKey(adminKey, "/v1/admin/tenants"), 403);
+    // The admin scope alone does not ingest or read evidence.
+    await expectProblem(await ingestWith(adminKey), 403);
+    const audit = (await (await admin("/v1/admin/tenants/adm-own/audit")).json()) as any;
+    const actors = audit.entries.map((e: any) => e.actor);
+    expect(actors).toContain(`key:${adminKey.split("_")[2]}`);
+    expect(actors).toContain("operator");
+    expect((await getWithKey("/v1/admin/tenants/adm-own/audit?cursor=x", adminKey)).status).toBe(400);
+  });
+});
