@@ -1,9 +1,8 @@
-/** Deployment defaults (wrangler vars) and per-tenant configuration, with validation. */
-import {
-  DEFAULT_RING_MAX_LINES, DEFAULT_RING_MAX_SECONDS, MAX_RING_MAX_LINES, MAX_RING_MAX_SECONDS,
-} from "./limits.ts";
-import type { FieldIssue } from "./problem.ts";
-import { err, ok, type Result } from "./result.ts";
+/** Deployment defaults (wrangler vars), and the effective values once a tenant's config applies. */
+import { DEFAULT_RING_MAX_LINES, DEFAULT_RING_MAX_SECONDS } from "./limits.ts";
+import type { TenantConfig } from "./tenant-config.ts";
+
+export { decodeTenantConfig, type TenantConfig } from "./tenant-config.ts";
 
 /** Ring buffer bounds of one asset: count and age (by receive time). */
 export interface RingConfig {
@@ -15,12 +14,6 @@ export interface RetentionDays {
   raw: number;
   summary: number;
   evidence: number;
-}
-
-/** Per-tenant overrides kept in the Tenant DO; absent keys fall back to deployment defaults. */
-export interface TenantConfig {
-  ring_buffer?: Partial<RingConfig>;
-  retention_days?: Partial<RetentionDays>;
 }
 
 /** The wrangler vars the bridge reads (strings, as wrangler passes them). */
@@ -55,43 +48,4 @@ export function defaultRetention(vars: ConfigVars): RetentionDays {
 /** Effective ring bounds for a tenant. */
 export function effectiveRing(vars: ConfigVars, tenant: TenantConfig | undefined): RingConfig {
   return { ...defaultRing(vars), ...tenant?.ring_buffer };
-}
-
-const BOUNDS = {
-  ring_buffer: { max_lines: MAX_RING_MAX_LINES, max_seconds: MAX_RING_MAX_SECONDS },
-  retention_days: { raw: 3650, summary: 3650, evidence: 36500 },
-} as const;
-
-/** Validate a tenant config document; builds a new value with known keys only. */
-export function decodeTenantConfig(u: unknown): Result<TenantConfig, FieldIssue[]> {
-  if (typeof u !== "object" || u === null || Array.isArray(u)) {
-    return err([{ pointer: "", detail: "config must be a JSON object" }]);
-  }
-  const issues: FieldIssue[] = [];
-  const out: TenantConfig = {};
-  const input = u as Record<string, unknown>;
-  for (const key of Object.keys(input)) {
-    if (!Object.hasOwn(BOUNDS, key)) issues.push({ pointer: `/${key}`, detail: "unknown configuration key" });
-  }
-  for (const [section, fields] of Object.entries(BOUNDS) as [keyof typeof BOUNDS, Record<string, number>][]) {
-    const v = input[section];
-    if (v === undefined) continue;
-    if (typeof v !== "object" || v === null || Array.isArray(v)) {
-      issues.push({ pointer: `/${section}`, detail: "must be an object" });
-      continue;
-    }
-    const sec: Record<string, number> = {};
-    for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-      const max = Object.hasOwn(fields, k) ? fields[k] : undefined;
-      if (max === undefined) {
-        issues.push({ pointer: `/${section}/${k}`, detail: "unknown configuration key" });
-      } else if (typeof val !== "number" || !Number.isSafeInteger(val) || val < 1 || val > max) {
-        issues.push({ pointer: `/${section}/${k}`, detail: `must be an integer from 1 to ${max}` });
-      } else {
-        sec[k] = val;
-      }
-    }
-    (out as Record<string, unknown>)[section] = sec;
-  }
-  return issues.length ? err(issues) : ok(out);
 }

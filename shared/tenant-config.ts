@@ -1,0 +1,290 @@
+/**
+ * Per-tenant configuration kept in the Tenant DO (docs/admin.md has the reference).
+ * Every key is optional; absent ones fall back to deployment defaults (wrangler vars).
+ * Secrets are never stored here: S3, Azure and FixOps credentials are named by the
+ * Worker secret that holds them.
+ */
+import { MAX_RING_MAX_LINES, MAX_RING_MAX_SECONDS } from "./limits.ts";
+import type { FieldIssue } from "./problem.ts";
+import { err, ok, type Result } from "./result.ts";
+import { isScope, type Scope } from "./scopes.ts";
+import {
+  array, boolean, fieldPath, httpsUrl, integer, Issues, object, oneOf, onlyKeys, secretRef, string,
+} from "./validate.ts";
+
+export type EvidenceStoreConfig =
+  | { provider: "r2" }
+  | {
+      provider: "s3"; endpoint: string; region: string; bucket: string; path_style: boolean;
+      access_key_id_ref: string; secret_access_key_ref: string;
+      object_lock?: { mode: "COMPLIANCE" | "GOVERNANCE"; retain_days: number };
+    }
+  | { provider: "azure-blob"; container_url: string; sas_token_ref: string };
+
+export interface CountingRule {
+  name: string;
+  /** Dot paths looked up in each record; the first present one is compared. */
+  fields: string[];
+  /** Values that count, compared case-insensitively. */
+  values: string[];
+}
+
+export const ALERT_RULE_TYPES = ["count", "threshold", "error_rate", "pattern", "level"] as const;
+export interface AlertRule {
+  name: string;
+  type: (typeof ALERT_RULE_TYPES)[number];
+  cooldown_seconds?: number;
+  field?: string;
+  above?: number;
+  pattern?: string;
+  levels?: string[];
+  min_count?: number;
+  window_seconds?: number;
+}
+
+/** A public JWK as stored (JWK members are strings, string arrays, booleans or numbers). */
+export type PublicJwk = { [member: string]: string | number | boolean | string[] };
+
+export const JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export interface JwtIssuer {
+  issuer: string;
+  audience: string;
+  /** Public keys as a JWK set (tests, air-gapped), or a URL to fetch them from (production). */
+  jwks?: { keys: PublicJwk[] };
+  jwks_url?: string;
+  algorithms: JwtAlgorithm[];
+  /** Claim holding the token's scopes: a space-separated string or an array. */
+  scope_claim: string;
+  /** Claim value -> bridge scopes. Without a map, claim values that are bridge scopes are used as is. */
+  scope_map?: Record<string, Scope[]>;
+  default_scopes: Scope[];
+}
+
+export interface TenantConfig {
+  ring_buffer?: { max_lines?: number; max_seconds?: number };
+  retention_days?: { raw?: number; summary?: number; evidence?: number };
+  evidence_store?: EvidenceStoreConfig;
+  forwarding?: { mode: "http" | "off"; fixops_url?: string; api_key_secret_ref?: string; interval_seconds?: number };
+  counting_rules?: CountingRule[];
+  latency_fields?: string[];
+  alert_rules?: AlertRule[];
+  asset_mapping?: { record_field?: string; aliases?: Record<string, string> };
+  quotas?: { requests_per_minute?: number; events_per_minute?: number; asset_events_per_second?: number };
+  jwt?: { issuers: JwtIssuer[] };
+}
+
+const TOP_KEYS = [
+  "ring_buffer", "retention_days", "evidence_store", "forwarding", "counting_rules", "latency_fields",
+  "alert_rules", "asset_mapping", "quotas", "jwt",
+] as const;
+const NAME = { max: 64, re: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, what: "a name of 1-64 [A-Za-z0-9._-]" };
+const ASSET = { max: 128, re: /^[A-Za-z0-9._:/@-]+$/, what: "an asset id (1-128 of [A-Za-z0-9._:/@-])" };
+
+/** Copy the integer fields of a section that are present. */
+function ints(o: Record<string, unknown>, at: string, bounds: Record<string, [number, number]>, issues: Issues): Record<string, number> {
+  onlyKeys(o, Object.keys(bounds), at, issues);
+  const out: Record<string, number> = {};
+  for (const [k, [min, max]] of Object.entries(bounds)) {
+    if (o[k] === undefined) continue;
+    const v = integer(o[k], `${at}/${k}`, min, max, issues);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function strings(v: unknown, at: string, max: number, issues: Issues, each: (x: unknown, at: string) => string | undefined): string[] {
+  return (array(v, at, max, issues) ?? []).map((x, i) => each(x, `${at}/${i}`)).filter((x): x is string => x !== undefined);
+}
+
+function scopes(v: unknown, at: string, issues: Issues): Scope[] {
+  const list = array(v, at, 5, issues) ?? [];
+  list.forEach((s, i) => { if (!isScope(s)) issues.add(`${at}/${i}`, "not a scope"); });
+  return list.filter(isScope);
+}
+
+function evidenceStore(v: unknown, at: string, issues: Issues): EvidenceStoreConfig | undefined {
+  const o = object(v, at, issues);
+  if (!o) return undefined;
+  const provider = oneOf(o.provider, ["r2", "s3", "azure-blob"] as const, `${at}/provider`, issues);
+  if (provider === "r2") {
+    onlyKeys(o, ["provider"], at, issues);
+    return { provider };
+  }
+  if (provider === "azure-blob") {
+    onlyKeys(o, ["provider", "container_url", "sas_token_ref"], at, issues);
+    const container_url = httpsUrl(o.container_url, `${at}/container_url`, issues);
+    const sas_token_ref = secretRef(o.sas_token_ref, `${at}/sas_token_ref`, issues);
+    return container_url && sas_token_ref ? { provider, container_url, sas_token_ref } : undefined;
+  }
+  if (provider !== "s3") return undefined;
+  onlyKeys(o, ["provider", "endpoint", "region", "bucket", "path_style", "access_key_id_ref", "secret_access_key_ref", "object_lock"], at, issues);
+  const endpoint = httpsUrl(o.endpoint, `${at}/endpoint`, issues);
+  const region = string(o.region, `${at}/region`, issues, { max: 64, re: /^[a-z0-9-]+$/, what: "a region such as us-east-1 or auto" });
+  const bucket = string(o.bucket, `${at}/bucket`, issues, { max: 63, re: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, what: "an S3 bucket name" });
+  const path_style = o.path_style === undefined ? false : boolean(o.path_style, `${at}/path_style`, issues);
+  const access_key_id_ref = secretRef(o.access_key_id_ref, `${at}/access_key_id_ref`, issues);
+  const secret_access_key_ref = secretRef(o.secret_access_key_ref, `${at}/secret_access_key_ref`, issues);
+  let object_lock: { mode: "COMPLIANCE" | "GOVERNANCE"; retain_days: number } | undefined;
+  if (o.object_lock !== undefined) {
+    const l = object(o.object_lock, `${at}/object_lock`, issues);
+    if (l) {
+      onlyKeys(l, ["mode", "retain_days"], `${at}/object_lock`, issues);
+      const mode = oneOf(l.mode, ["COMPLIANCE", "GOVERNANCE"] as const, `${at}/object_lock/mode`, issues);
+      const retain_days = integer(l.retain_days, `${at}/object_lock/retain_days`, 1, 36_500, issues);
+      if (mode && retain_days) object_lock = { mode, retain_days };
+    }
+  }
+  if (!endpoint || !region || !bucket || path_style === undefined || !access_key_id_ref || !secret_access_key_ref) return undefined;
+  return { provider, endpoint, region, bucket, path_style, access_key_id_ref, secret_access_key_ref, ...(object_lock ? { object_lock } : {}) };
+}
+
+function forwarding(v: unknown, at: string, issues: Issues): TenantConfig["forwarding"] {
+  const o = object(v, at, issues);
+  if (!o) return undefined;
+  onlyKeys(o, ["mode", "fixops_url", "api_key_secret_ref", "interval_seconds"], at, issues);
+  const mode = oneOf(o.mode, ["http", "off"] as const, `${at}/mode`, issues);
+  if (!mode) return undefined;
+  const out: NonNullable<TenantConfig["forwarding"]> = { mode };
+  if (o.fixops_url !== undefined) out.fixops_url = httpsUrl(o.fixops_url, `${at}/fixops_url`, issues);
+  else if (mode === "http") issues.add(`${at}/fixops_url`, "required when mode is http");
+  if (o.api_key_secret_ref !== undefined) out.api_key_secret_ref = secretRef(o.api_key_secret_ref, `${at}/api_key_secret_ref`, issues);
+  if (o.interval_seconds !== undefined) out.interval_seconds = integer(o.interval_seconds, `${at}/interval_seconds`, 10, 3600, issues);
+  return out;
+}
+
+function countingRules(v: unknown, at: string, issues: Issues): CountingRule[] {
+  return (array(v, at, 50, issues) ?? []).flatMap((r, i) => {
+    const o = object(r, `${at}/${i}`, issues);
+    if (!o) return [];
+    onlyKeys(o, ["name", "fields", "values"], `${at}/${i}`, issues);
+    const name = string(o.name, `${at}/${i}/name`, issues, NAME);
+    const fields = strings(o.fields, `${at}/${i}/fields`, 20, issues, (x, p) => fieldPath(x, p, issues));
+    const values = strings(o.values, `${at}/${i}/values`, 50, issues, (x, p) => string(x, p, issues, { max: 256 }));
+    return name && fields.length && values.length ? [{ name, fields, values }] : [];
+  });
+}
+
+function alertRules(v: unknown, at: string, issues: Issues): AlertRule[] {
+  return (array(v, at, 50, issues) ?? []).flatMap((r, i) => {
+    const p = `${at}/${i}`;
+    const o = object(r, p, issues);
+    if (!o) return [];
+    onlyKeys(o, ["name", "type", "cooldown_seconds", "field", "above", "pattern", "levels", "min_count", "window_seconds"], p, issues);
+    const name = string(o.name, `${p}/name`, issues, NAME);
+    const type = oneOf(o.type, ALERT_RULE_TYPES, `${p}/type`, issues);
+    if (!name || !type) return [];
+    const rule: AlertRule = { name, type };
+    if (o.cooldown_seconds !== undefined) rule.cooldown_seconds = integer(o.cooldown_seconds, `${p}/cooldown_seconds`, 0, 86_400, issues);
+    if (o.field !== undefined) rule.field = fieldPath(o.field, `${p}/field`, issues);
+    if (o.above !== undefined) {
+      if (typeof o.above !== "number" || !Number.isFinite(o.above)) issues.add(`${p}/above`, "must be a number");
+      else rule.above = o.above;
+    }
+    if (o.pattern !== undefined) {
+      const pattern = string(o.pattern, `${p}/pattern`, issues, { max: 512 });
+      try {
+        if (pattern) rule.pattern = new RegExp(pattern).source;
+      } catch {
+        issues.add(`${p}/pattern`, "must be a valid regular expression");
+      }
+    }
+    if (o.levels !== undefined) rule.levels = strings(o.levels, `${p}/levels`, 10, issues, (x, q) => string(x, q, issues, { max: 32 }));
+    if (o.min_count !== undefined) rule.min_count = integer(o.min_count, `${p}/min_count`, 1, 1_000_000, issues);
+    if (o.window_seconds !== undefined) rule.window_seconds = integer(o.window_seconds, `${p}/window_seconds`, 1, 86_400, issues);
+    const needs: Record<AlertRule["type"], (keyof AlertRule)[]> = {
+      count: [], threshold: ["field", "above"], error_rate: ["min_count", "window_seconds"], pattern: ["pattern"], level: ["levels"],
+    };
+    for (const k of needs[type]) if (o[k] === undefined) issues.add(`${p}/${k}`, `required for ${type} rules`);
+    return [rule];
+  });
+}
+
+function assetMapping(v: unknown, at: string, issues: Issues): TenantConfig["asset_mapping"] {
+  const o = object(v, at, issues);
+  if (!o) return undefined;
+  onlyKeys(o, ["record_field", "aliases"], at, issues);
+  const out: NonNullable<TenantConfig["asset_mapping"]> = {};
+  if (o.record_field !== undefined) out.record_field = fieldPath(o.record_field, `${at}/record_field`, issues);
+  if (o.aliases !== undefined) {
+    const a = object(o.aliases, `${at}/aliases`, issues);
+    if (a) {
+      const entries = Object.entries(a);
+      if (entries.length > 1000) issues.add(`${at}/aliases`, "at most 1000 aliases");
+      out.aliases = {};
+      for (const [from, to] of entries.slice(0, 1000)) {
+        if (string(from, `${at}/aliases/${from}`, issues, ASSET) && string(to, `${at}/aliases/${from}`, issues, ASSET)) out.aliases[from] = to as string;
+      }
+    }
+  }
+  return out;
+}
+
+function jwt(v: unknown, at: string, issues: Issues): TenantConfig["jwt"] {
+  const o = object(v, at, issues);
+  if (!o) return undefined;
+  onlyKeys(o, ["issuers"], at, issues);
+  const issuers = (array(o.issuers, `${at}/issuers`, 10, issues) ?? []).flatMap((x, i): JwtIssuer[] => {
+    const p = `${at}/issuers/${i}`;
+    const e = object(x, p, issues);
+    if (!e) return [];
+    onlyKeys(e, ["issuer", "audience", "jwks", "jwks_url", "algorithms", "scope_claim", "scope_map", "default_scopes"], p, issues);
+    const issuer = string(e.issuer, `${p}/issuer`, issues, { max: 512 });
+    const audience = string(e.audience, `${p}/audience`, issues, { max: 512 });
+    const out: Partial<JwtIssuer> = { issuer, audience };
+    if ((e.jwks === undefined) === (e.jwks_url === undefined)) issues.add(p, "give exactly one of jwks and jwks_url");
+    if (e.jwks !== undefined) {
+      const set = object(e.jwks, `${p}/jwks`, issues);
+      const keys = set ? array(set.keys, `${p}/jwks/keys`, 20, issues) : undefined;
+      if (keys) {
+        keys.forEach((k, j) => {
+          const key = object(k, `${p}/jwks/keys/${j}`, issues);
+          if (key && ("d" in key || "p" in key || "k" in key)) issues.add(`${p}/jwks/keys/${j}`, "must be a public key (no private or symmetric parts)");
+          else if (key && typeof key.kty !== "string") issues.add(`${p}/jwks/keys/${j}/kty`, "required");
+        });
+        out.jwks = { keys: keys as PublicJwk[] };
+      }
+    }
+    if (e.jwks_url !== undefined) out.jwks_url = httpsUrl(e.jwks_url, `${p}/jwks_url`, issues);
+    out.algorithms = e.algorithms === undefined ? ["RS256", "ES256", "EdDSA"]
+      : (array(e.algorithms, `${p}/algorithms`, JWT_ALGORITHMS.length, issues) ?? []).map((a, j) => oneOf(a, JWT_ALGORITHMS, `${p}/algorithms/${j}`, issues)).filter((a): a is JwtAlgorithm => a !== undefined);
+    out.scope_claim = e.scope_claim === undefined ? "scope" : string(e.scope_claim, `${p}/scope_claim`, issues, { max: 64 });
+    if (e.scope_map !== undefined) {
+      const m = object(e.scope_map, `${p}/scope_map`, issues);
+      if (m) out.scope_map = Object.fromEntries(Object.entries(m).slice(0, 50).map(([k, s]) => [k, scopes(s, `${p}/scope_map/${k}`, issues)]));
+    }
+    out.default_scopes = e.default_scopes === undefined ? [] : scopes(e.default_scopes, `${p}/default_scopes`, issues);
+    return issuer && audience ? [out as JwtIssuer] : [];
+  });
+  return { issuers };
+}
+
+/** Validate a tenant config document; builds a new value with known keys only. */
+export function decodeTenantConfig(u: unknown): Result<TenantConfig, FieldIssue[]> {
+  const issues = new Issues();
+  const input = object(u, "", issues);
+  if (!input) return err(issues.list);
+  onlyKeys(input, TOP_KEYS, "", issues);
+  const out: TenantConfig = {};
+  const has = (k: string) => Object.hasOwn(input, k) && input[k] !== undefined;
+  if (has("ring_buffer")) {
+    const o = object(input.ring_buffer, "/ring_buffer", issues);
+    if (o) out.ring_buffer = ints(o, "/ring_buffer", { max_lines: [1, MAX_RING_MAX_LINES], max_seconds: [1, MAX_RING_MAX_SECONDS] }, issues);
+  }
+  if (has("retention_days")) {
+    const o = object(input.retention_days, "/retention_days", issues);
+    if (o) out.retention_days = ints(o, "/retention_days", { raw: [1, 3650], summary: [1, 3650], evidence: [1, 36_500] }, issues);
+  }
+  if (has("evidence_store")) out.evidence_store = evidenceStore(input.evidence_store, "/evidence_store", issues);
+  if (has("forwarding")) out.forwarding = forwarding(input.forwarding, "/forwarding", issues);
+  if (has("counting_rules")) out.counting_rules = countingRules(input.counting_rules, "/counting_rules", issues);
+  if (has("latency_fields")) out.latency_fields = strings(input.latency_fields, "/latency_fields", 20, issues, (x, p) => fieldPath(x, p, issues));
+  if (has("alert_rules")) out.alert_rules = alertRules(input.alert_rules, "/alert_rules", issues);
+  if (has("asset_mapping")) out.asset_mapping = assetMapping(input.asset_mapping, "/asset_mapping", issues);
+  if (has("quotas")) {
+    const o = object(input.quotas, "/quotas", issues);
+    if (o) out.quotas = ints(o, "/quotas", { requests_per_minute: [1, 10_000_000], events_per_minute: [1, 1_000_000_000], asset_events_per_second: [1, 1_000_000] }, issues);
+  }
+  if (has("jwt")) out.jwt = jwt(input.jwt, "/jwt", issues);
+  return issues.list.length ? err(issues.list) : ok(out);
+}
