@@ -46,6 +46,10 @@ export const AUTH_CACHE_TTL_MS = 30_000;
 export const AUTH_MISS_TTL_MS = 10_000;
 /** Auth cache entries per isolate (each of the positive and negative caches). */
 export const AUTH_CACHE_MAX_ENTRIES = 1_000;
+/** JWT issuer settings and key sets are cached per isolate this long (config changes apply within it). */
+export const JWT_CONFIG_TTL_MS = 60_000;
+/** Leeway for JWT exp/nbf, seconds. */
+export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
 /** Retry-After seconds when a Durable Object is overloaded or unavailable. */
 export const RETRY_AFTER_SECONDS = 2;
 /** Physical ring-buffer trimming runs at most this often while ingest continues. */

@@ -15,6 +15,13 @@ const MIGRATIONS = [
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // JWT issuers by (issuer, audience): which tenant a bearer token belongs to.
+  `CREATE TABLE jwt_issuers (
+     issuer TEXT NOT NULL,
+     audience TEXT NOT NULL,
+     tenant TEXT NOT NULL,
+     PRIMARY KEY (issuer, audience)
+   ) WITHOUT ROWID;`,
 ] as const;
 
 export interface DirectoryEntry {
@@ -44,6 +51,30 @@ export class TenantDirectory extends DurableObject<Env> {
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at`,
       entry.tenant_id, entry.name, entry.status, entry.created_at, entry.updated_at,
     );
+  }
+
+  /**
+   * Make (issuer, audience) pairs the tenant's, replacing its previous ones. Fails without
+   * change when another tenant holds a pair: a token must never be ambiguous.
+   */
+  async claimIssuers(tenant: string, pairs: { issuer: string; audience: string }[]): Promise<{ ok: true } | { ok: false; taken: { issuer: string; audience: string } }> {
+    migrate(this.#sql, MIGRATIONS);
+    for (const p of pairs) {
+      const owner = this.#sql.exec<{ tenant: string }>("SELECT tenant FROM jwt_issuers WHERE issuer = ? AND audience = ?", p.issuer, p.audience).toArray()[0];
+      if (owner && owner.tenant !== tenant) return { ok: false, taken: p };
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("DELETE FROM jwt_issuers WHERE tenant = ?", tenant);
+      for (const p of pairs) this.#sql.exec("INSERT INTO jwt_issuers (issuer, audience, tenant) VALUES (?, ?, ?)", p.issuer, p.audience, tenant);
+    });
+    return { ok: true };
+  }
+
+  /** The tenant that registered this (issuer, audience), or null. */
+  async issuerTenant(issuer: string, audience: string): Promise<string | null> {
+    if (!hasSchema(this.#sql)) return null;
+    const row = this.#sql.exec<{ tenant: string }>("SELECT tenant FROM jwt_issuers WHERE issuer = ? AND audience = ?", issuer, audience).toArray()[0];
+    return row?.tenant ?? null;
   }
 
   /** Tenants in id order, `limit` at a time, after `cursor` (the last id of the previous page). */

@@ -5,6 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { TenantConfig } from "../../shared/config.ts";
+import type { JwtIssuer } from "../../shared/tenant-config.ts";
 import type { Principal, Scope } from "../../shared/scopes.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { DIRECTORY_OBJECT_NAME, type Env } from "../env.ts";
@@ -47,7 +48,9 @@ export interface AuditEntry {
   detail: string | null;
 }
 
-export type TenantError = { code: "tenant_exists" | "tenant_not_found" | "key_not_found" | "key_revoked" };
+export type TenantError =
+  | { code: "tenant_exists" | "tenant_not_found" | "key_not_found" | "key_revoked" }
+  | { code: "issuer_taken"; issuer: string; audience: string };
 type Res<T> = { ok: true; value: T } | { ok: false; error: TenantError };
 
 type TenantRow = { id: string; name: string; status: string; config: string; created_at: number; updated_at: number };
@@ -57,7 +60,7 @@ type KeyRow = {
 };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const fail = (code: TenantError["code"]) => ({ ok: false as const, error: { code } });
+const fail = (code: Exclude<TenantError["code"], "issuer_taken">) => ({ ok: false as const, error: { code } });
 
 export class Tenant extends DurableObject<Env> {
   #sql: SqlStorage;
@@ -82,6 +85,8 @@ export class Tenant extends DurableObject<Env> {
       await this.#publish(existing);
       return fail("tenant_exists");
     }
+    const claimed = await this.#claimIssuers(input.tenant_id, input.config ?? {});
+    if (claimed) return { ok: false, error: claimed };
     const now = Date.now();
     this.#sql.exec(
       "INSERT INTO tenant (id, name, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
@@ -114,7 +119,10 @@ export class Tenant extends DurableObject<Env> {
   }
 
   async putConfig(config: TenantConfig, actor: string): Promise<Res<TenantConfig>> {
-    if (!this.#row()) return fail("tenant_not_found");
+    const row = this.#row();
+    if (!row) return fail("tenant_not_found");
+    const claimed = await this.#claimIssuers(row.id, config);
+    if (claimed) return { ok: false, error: claimed };
     this.#sql.exec("UPDATE tenant SET config = ?, updated_at = ?", JSON.stringify(config), Date.now());
     this.#audit(actor, "config.put", null, { keys: Object.keys(config) });
     return { ok: true, value: config };
@@ -201,6 +209,18 @@ export class Tenant extends DurableObject<Env> {
     };
   }
 
+  /**
+   * What a JWT from (issuer, audience) needs to become a principal of this tenant: the issuer's
+   * settings and the tenant config; null when the tenant is unknown, disabled or has no such issuer.
+   */
+  async jwtIssuer(issuer: string, audience: string): Promise<{ tenant: string; issuer: JwtIssuer; config: TenantConfig } | null> {
+    const row = this.#row();
+    if (!row || row.status !== "active") return null;
+    const config = JSON.parse(row.config) as TenantConfig;
+    const found = config.jwt?.issuers.find((i) => i.issuer === issuer && i.audience === audience);
+    return found ? { tenant: row.id, issuer: found, config } : null;
+  }
+
   /** Remember where a bundle of this tenant lives (called by AssetLog when it seals one). */
   async indexBundle(entry: { id: string; asset: string; prefix: string; created_at: number }): Promise<void> {
     this.#ensureSchema();
@@ -230,6 +250,12 @@ export class Tenant extends DurableObject<Env> {
       "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
       Date.now(), actor, action, target, detail === null ? null : JSON.stringify(detail),
     );
+  }
+
+  async #claimIssuers(tenant: string, config: TenantConfig): Promise<TenantError | null> {
+    const pairs = (config.jwt?.issuers ?? []).map((i) => ({ issuer: i.issuer, audience: i.audience }));
+    const res = await this.env.TENANT_DIRECTORY.getByName(DIRECTORY_OBJECT_NAME).claimIssuers(tenant, pairs);
+    return res.ok ? null : { code: "issuer_taken", ...res.taken };
   }
 
   /** Keep the operator's tenant list in step. */

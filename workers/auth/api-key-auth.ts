@@ -11,6 +11,7 @@ import { AUTH_CACHE_MAX_ENTRIES, AUTH_CACHE_TTL_MS, AUTH_MISS_TTL_MS } from "../
 import type { Principal } from "../../shared/scopes.ts";
 import { tenantObjectName, type Env } from "../../durable-objects/env.ts";
 import { parseApiKey } from "../../durable-objects/tenant/api-key.ts";
+import { forgetJwtTenant } from "./jwt-auth.ts";
 
 export interface Authenticated {
   principal: Principal;
@@ -63,4 +64,5 @@ export async function authenticateKey(env: Env, key: string): Promise<Authentica
 export function forgetTenant(tenant: string): void {
   for (const [k, v] of cache) if (v.value.principal.tenant === tenant) cache.delete(k);
   for (const [k, v] of misses) if (v.tenant === tenant) misses.delete(k);
+  forgetJwtTenant(tenant);
 }

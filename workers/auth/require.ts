@@ -4,16 +4,22 @@ import type { Scope } from "../../shared/scopes.ts";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../app-env.ts";
 import { isAdminToken } from "./admin-token.ts";
-import { authenticateKey, presentedKey } from "./api-key-auth.ts";
+import { authenticateKey, presentedKey, type Authenticated } from "./api-key-auth.ts";
+import { authenticateJwt, looksLikeJwt } from "./jwt-auth.ts";
+
+/** An API key or a JWT bearer token, whichever the credential is. */
+async function authenticate(env: AppEnv["Bindings"], credential: string): Promise<Authenticated | null> {
+  return looksLikeJwt(credential) ? authenticateJwt(env, credential) : authenticateKey(env, credential);
+}
 
 const CHALLENGE = { headers: { "WWW-Authenticate": 'Bearer realm="telemetry-bridge"' } };
 
 export function requireScope(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const key = presentedKey(c.req.raw);
-    if (!key) throw new ApiError("unauthorized", "Send an API key as Authorization: Bearer <key> or X-API-Key.", CHALLENGE);
-    const auth = await authenticateKey(c.env, key);
-    if (!auth) throw new ApiError("unauthorized", "The API key is not valid.", CHALLENGE);
+    if (!key) throw new ApiError("unauthorized", "Send an API key or token as Authorization: Bearer <key> or X-API-Key.", CHALLENGE);
+    const auth = await authenticate(c.env, key);
+    if (!auth) throw new ApiError("unauthorized", "The API key or token is not valid.", CHALLENGE);
     if (!auth.principal.scopes.includes(scope)) {
       throw new ApiError("forbidden", `This key lacks the "${scope}" scope.`);
     }
@@ -34,7 +40,7 @@ export const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
   if (!token) throw new ApiError("unauthorized", "Send the admin token as Authorization: Bearer <token>.", CHALLENGE);
   if (!(await isAdminToken(c.env.ADMIN_TOKEN, token))) {
     // A tenant's own admin key is real, but not enough here.
-    const auth = await authenticateKey(c.env, token);
+    const auth = await authenticate(c.env, token);
     if (auth) throw new ApiError("forbidden", "Only the operator's admin token may do this.");
     throw new ApiError("unauthorized", "The admin token is not valid.", CHALLENGE);
   }
@@ -53,7 +59,7 @@ export const requireTenantAdmin = createMiddleware<AppEnv>(async (c, next) => {
     c.set("actor", "operator");
     return next();
   }
-  const auth = await authenticateKey(c.env, token);
+  const auth = await authenticate(c.env, token);
   if (!auth) throw new ApiError("unauthorized", "The admin token or key is not valid.", CHALLENGE);
   if (!auth.principal.scopes.includes("admin")) throw new ApiError("forbidden", 'This key lacks the "admin" scope.');
   if (auth.principal.tenant !== c.req.param("tenant")) throw new ApiError("forbidden", "An admin key only administers its own tenant.");

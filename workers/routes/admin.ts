@@ -58,6 +58,7 @@ function fail(error: TenantError): never {
     case "tenant_exists": throw new ApiError("conflict", "A tenant with this id already exists.");
     case "key_not_found": throw new ApiError("not_found", "No such key.");
     case "key_revoked": throw new ApiError("conflict", "The key is revoked; create a new one instead of rotating it.");
+    case "issuer_taken": throw new ApiError("conflict", `Another tenant already accepts tokens from issuer ${error.issuer} for audience ${error.audience}; use an audience of your own.`);
     default: throw new ApiError("not_found", "No such tenant.");
   }
 }

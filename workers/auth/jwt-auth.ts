@@ -1,0 +1,96 @@
+/**
+ * JWT bearer tokens (jose). A tenant registers issuers (issuer, audience, keys, allowed
+ * algorithms, scope mapping); the directory tells which tenant registered the token's
+ * (iss, aud). The token is then verified against that tenant's settings and becomes the
+ * same kind of principal as an API key. Issuer settings and key sets are cached per
+ * isolate for JWT_CONFIG_TTL_MS, so config changes apply everywhere within that time.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from "jose";
+import type { TenantConfig } from "../../shared/config.ts";
+import { AUTH_CACHE_MAX_ENTRIES, JWT_CLOCK_TOLERANCE_SECONDS, JWT_CONFIG_TTL_MS } from "../../shared/limits.ts";
+import { isScope, type Principal, type Scope } from "../../shared/scopes.ts";
+import type { JwtIssuer } from "../../shared/tenant-config.ts";
+import { DIRECTORY_OBJECT_NAME, tenantObjectName, type Env } from "../../durable-objects/env.ts";
+import { log } from "../log.ts";
+import type { Authenticated } from "./api-key-auth.ts";
+
+const JWT_RE = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/;
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
+type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
+type Resolved = { tenant: string; issuer: JwtIssuer; config: TenantConfig; keys: KeySet } | null;
+const resolved = new Map<string, { at: number; value: Resolved }>();
+
+export function looksLikeJwt(token: string): boolean {
+  return token.length <= MAX_TOKEN_LENGTH && JWT_RE.test(token);
+}
+
+async function resolve(env: Env, iss: string, aud: string): Promise<Resolved> {
+  const cacheKey = JSON.stringify([iss, aud]);
+  const hit = resolved.get(cacheKey);
+  if (hit && Date.now() - hit.at < JWT_CONFIG_TTL_MS) return hit.value;
+  let value: Resolved = null;
+  const tenant = await env.TENANT_DIRECTORY.getByName(DIRECTORY_OBJECT_NAME).issuerTenant(iss, aud);
+  if (tenant) {
+    const found = await env.TENANT.getByName(tenantObjectName(tenant)).jwtIssuer(iss, aud);
+    if (found) {
+      const keys = found.issuer.jwks
+        ? createLocalJWKSet(found.issuer.jwks as Parameters<typeof createLocalJWKSet>[0])
+        : createRemoteJWKSet(new URL(found.issuer.jwks_url!));
+      value = { ...found, keys };
+    }
+  }
+  if (resolved.size >= AUTH_CACHE_MAX_ENTRIES) resolved.delete(resolved.keys().next().value!);
+  resolved.set(cacheKey, { at: Date.now(), value });
+  return value;
+}
+
+/** The token's scopes: mapped claim values, plus the issuer's default scopes. */
+function scopesOf(payload: JWTPayload, issuer: JwtIssuer): Scope[] {
+  const raw = payload[issuer.scope_claim];
+  const values = typeof raw === "string" ? raw.split(/\s+/) : Array.isArray(raw) ? raw.filter((v): v is string => typeof v === "string") : [];
+  const out = new Set<Scope>(issuer.default_scopes);
+  for (const v of values) {
+    if (issuer.scope_map) for (const s of issuer.scope_map[v] ?? []) out.add(s);
+    else if (isScope(v)) out.add(v);
+  }
+  return [...out];
+}
+
+/** A verified principal for the token, or null (every failure looks the same to the caller). */
+export async function authenticateJwt(env: Env, token: string): Promise<Authenticated | null> {
+  let claims: JWTPayload;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    return null;
+  }
+  if (typeof claims.iss !== "string") return null;
+  const audiences = typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.slice(0, 5) : [];
+  for (const aud of audiences) {
+    const found = await resolve(env, claims.iss, aud);
+    if (!found) continue;
+    try {
+      const { payload } = await jwtVerify(token, found.keys, {
+        issuer: found.issuer.issuer,
+        audience: found.issuer.audience,
+        algorithms: found.issuer.algorithms,
+        clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ["exp"],
+      });
+      const sub = typeof payload.sub === "string" ? payload.sub.slice(0, 64) : "unknown";
+      const principal: Principal = { tenant: found.tenant, keyId: `jwt:${sub}`, scopes: scopesOf(payload, found.issuer) };
+      return { principal, config: found.config };
+    } catch (e) {
+      // The reason is for operators; the token itself is never logged.
+      log.warn("JwtRejected", { tenant: found.tenant, reason: (e as { code?: string }).code ?? "invalid" });
+      return null;
+    }
+  }
+  return null;
+}
+
+/** Drop this isolate's cached issuer settings for a tenant (after an admin change to it). */
+export function forgetJwtTenant(tenant: string): void {
+  for (const [k, v] of resolved) if (v.value === null || v.value.tenant === tenant) resolved.delete(k);
+}
