@@ -1,6 +1,6 @@
 /** Deployment defaults (wrangler vars), and the effective values once a tenant's config applies. */
 import { DEFAULT_RING_MAX_LINES, DEFAULT_RING_MAX_SECONDS } from "./limits.ts";
-import type { TenantConfig } from "./tenant-config.ts";
+import type { Quotas, TenantConfig } from "./tenant-config.ts";
 
 export { decodeTenantConfig, type TenantConfig } from "./tenant-config.ts";
 
@@ -23,11 +23,15 @@ export interface ConfigVars {
   RETENTION_DAYS_RAW?: string;
   RETENTION_DAYS_SUMMARY?: string;
   RETENTION_DAYS_EVIDENCE?: string;
+  QUOTA_REQUESTS_PER_MINUTE?: string;
+  QUOTA_EVENTS_PER_MINUTE?: string;
+  QUOTA_KEY_REQUESTS_PER_MINUTE?: string;
+  QUOTA_ASSET_EVENTS_PER_SECOND?: string;
 }
 
-function intVar(v: string | undefined, fallback: number): number {
+function intVar(v: string | undefined, fallback: number, min = 1): number {
   const n = v === undefined ? NaN : Number(v);
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+  return Number.isSafeInteger(n) && n >= min ? n : fallback;
 }
 
 export function defaultRing(vars: ConfigVars): RingConfig {
@@ -48,4 +52,15 @@ export function defaultRetention(vars: ConfigVars): RetentionDays {
 /** Effective ring bounds for a tenant. */
 export function effectiveRing(vars: ConfigVars, tenant: TenantConfig | undefined): RingConfig {
   return { ...defaultRing(vars), ...tenant?.ring_buffer };
+}
+
+/** Effective ingest quotas for a tenant (0 = unlimited; the vars default to unlimited when unset). */
+export function effectiveQuotas(vars: ConfigVars, tenant: TenantConfig | undefined): Quotas {
+  return {
+    requests_per_minute: intVar(vars.QUOTA_REQUESTS_PER_MINUTE, 0, 0),
+    events_per_minute: intVar(vars.QUOTA_EVENTS_PER_MINUTE, 0, 0),
+    key_requests_per_minute: intVar(vars.QUOTA_KEY_REQUESTS_PER_MINUTE, 0, 0),
+    asset_events_per_second: intVar(vars.QUOTA_ASSET_EVENTS_PER_SECOND, 0, 0),
+    ...tenant?.quotas,
+  };
 }

@@ -50,6 +50,12 @@ export const AUTH_CACHE_MAX_ENTRIES = 1_000;
 export const JWT_CONFIG_TTL_MS = 60_000;
 /** Leeway for JWT exp/nbf, seconds. */
 export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
+/** Per-asset ingest cap: the bucket holds this many seconds of the configured rate. */
+export const ASSET_BURST_SECONDS = 10;
+/** Tenant and key quotas count in fixed windows of this length. */
+export const QUOTA_WINDOW_MS = 60_000;
+/** An isolate leases quota from the tenant's object in slices of this fraction of the limit. */
+export const QUOTA_LEASE_FRACTION = 0.02;
 /** Retry-After seconds when a Durable Object is overloaded or unavailable. */
 export const RETRY_AFTER_SECONDS = 2;
 /** Physical ring-buffer trimming runs at most this often while ingest continues. */

@@ -61,6 +61,14 @@ export interface JwtIssuer {
   default_scopes: Scope[];
 }
 
+/** Ingest quotas; 0 means unlimited. */
+export interface Quotas {
+  requests_per_minute: number;
+  events_per_minute: number;
+  key_requests_per_minute: number;
+  asset_events_per_second: number;
+}
+
 export interface TenantConfig {
   ring_buffer?: { max_lines?: number; max_seconds?: number };
   retention_days?: { raw?: number; summary?: number; evidence?: number };
@@ -70,7 +78,7 @@ export interface TenantConfig {
   latency_fields?: string[];
   alert_rules?: AlertRule[];
   asset_mapping?: { record_field?: string; aliases?: Record<string, string> };
-  quotas?: { requests_per_minute?: number; events_per_minute?: number; asset_events_per_second?: number };
+  quotas?: Partial<Quotas>;
   jwt?: { issuers: JwtIssuer[] };
 }
 
@@ -283,7 +291,12 @@ export function decodeTenantConfig(u: unknown): Result<TenantConfig, FieldIssue[
   if (has("asset_mapping")) out.asset_mapping = assetMapping(input.asset_mapping, "/asset_mapping", issues);
   if (has("quotas")) {
     const o = object(input.quotas, "/quotas", issues);
-    if (o) out.quotas = ints(o, "/quotas", { requests_per_minute: [1, 10_000_000], events_per_minute: [1, 1_000_000_000], asset_events_per_second: [1, 1_000_000] }, issues);
+    if (o) {
+      out.quotas = ints(o, "/quotas", {
+        requests_per_minute: [0, 10_000_000], events_per_minute: [0, 1_000_000_000],
+        key_requests_per_minute: [0, 10_000_000], asset_events_per_second: [0, 1_000_000],
+      }, issues);
+    }
   }
   if (has("jwt")) out.jwt = jwt(input.jwt, "/jwt", issues);
   return issues.list.length ? err(issues.list) : ok(out);

@@ -11,13 +11,16 @@ import { APPEND_SLICE_MAX_BYTES, FANOUT_CONCURRENCY, MAX_ASSETS_PER_REQUEST, MAX
 import type { FieldIssue } from "../shared/problem.ts";
 import { utf8Length } from "../shared/utf8.ts";
 import { assetObjectName, type Env } from "../durable-objects/env.ts";
+import type { AssetRef } from "../durable-objects/asset-log/asset-log.ts";
 import { ApiError } from "./api-error.ts";
 import { log } from "./log.ts";
 
 export interface AssetOutcome {
   asset: string;
   accepted: number;
-  error?: string;
+  error?: "rate_limited" | "unavailable";
+  /** With rate_limited: when the asset accepts events again. */
+  retry_after_seconds?: number;
 }
 
 /** Canonicalise every record; reject the whole request if any is too large. */
@@ -51,7 +54,7 @@ export function prepare(events: TelemetryEvent[]): Map<string, { events: Prepare
   return groups;
 }
 
-export async function fanOut(env: Env, tenant: string, ring: RingConfig, events: TelemetryEvent[]): Promise<AssetOutcome[]> {
+export async function fanOut(env: Env, tenant: string, ring: RingConfig, eventsPerSecond: number, events: TelemetryEvent[]): Promise<AssetOutcome[]> {
   const groups = [...prepare(events)];
   const outcomes: AssetOutcome[] = new Array(groups.length);
   let next = 0;
@@ -59,14 +62,15 @@ export async function fanOut(env: Env, tenant: string, ring: RingConfig, events:
     while (next < groups.length) {
       const i = next++;
       const [asset, group] = groups[i]!;
-      outcomes[i] = await appendGroup(env, tenant, asset, ring, group.events, group.bytes);
+      outcomes[i] = await appendGroup(env, { tenant, asset, ring, ...(eventsPerSecond > 0 ? { events_per_second: eventsPerSecond } : {}) }, group.events, group.bytes);
     }
   };
   await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, groups.length) }, worker));
   return outcomes;
 }
 
-async function appendGroup(env: Env, tenant: string, asset: string, ring: RingConfig, events: PreparedEvent[], bytes: number[]): Promise<AssetOutcome> {
+async function appendGroup(env: Env, ref: AssetRef, events: PreparedEvent[], bytes: number[]): Promise<AssetOutcome> {
+  const { tenant, asset } = ref;
   const stub = env.ASSET_LOG.getByName(assetObjectName(tenant, asset));
   let accepted = 0;
   let from = 0;
@@ -75,13 +79,14 @@ async function appendGroup(env: Env, tenant: string, asset: string, ring: RingCo
       let to = from;
       let size = 0;
       while (to < events.length && (to === from || size + bytes[to]! <= APPEND_SLICE_MAX_BYTES)) size += bytes[to++]!;
-      const res = await stub.append({ tenant, asset, ring }, events.slice(from, to));
+      const res = await stub.append(ref, events.slice(from, to));
+      if (res.retry_after_seconds) return { asset, accepted, error: "rate_limited", retry_after_seconds: res.retry_after_seconds };
       accepted += res.accepted;
       from = to;
     }
     return { asset, accepted };
   } catch (e) {
     log.error("AppendFailed", { tenant, asset, accepted, error: String((e as Error).message ?? e) });
-    return { asset, accepted, error: "storage temporarily unavailable" };
+    return { asset, accepted, error: "unavailable" };
   }
 }

@@ -9,7 +9,8 @@ import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
 import { storedLine, type PreparedEvent } from "../../shared/events.ts";
-import { CHUNK_MAX_BYTES, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
+import { ASSET_BURST_SECONDS, CHUNK_MAX_BYTES, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
+import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { R2Store } from "../../shared/storage/r2-store.ts";
 import { tenantObjectName, type Env } from "../env.ts";
@@ -25,6 +26,8 @@ export interface AssetRef {
   tenant: string;
   asset: string;
   ring: RingConfig;
+  /** Per-asset ingest cap (events per second), so one noisy asset cannot starve its tenant. */
+  events_per_second?: number;
 }
 
 export interface AppendResult {
@@ -33,6 +36,8 @@ export interface AppendResult {
   end_seq: number;
   /** SQLite rows written by this append (what Cloudflare bills), from the cursors. */
   rows_written: number;
+  /** Set when the asset's ingest cap refused the batch (nothing stored): seconds to wait. */
+  retry_after_seconds?: number;
 }
 
 export interface BufferStats {
@@ -65,6 +70,7 @@ export class AssetLog extends DurableObject<Env> {
   /** Seals run one at a time; while one runs, trimming stays below its first seq. */
   #sealing: Promise<unknown> = Promise.resolve();
   #pinnedFrom = Infinity;
+  #bucket: TokenBucket | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -86,6 +92,8 @@ export class AssetLog extends DurableObject<Env> {
 
   /** Append events as stored lines. All-or-nothing: the batch commits in one transaction. */
   async append(ref: AssetRef, events: PreparedEvent[]): Promise<AppendResult> {
+    const wait = this.#admit(ref, events.length);
+    if (wait > 0) return { accepted: 0, first_seq: this.#head.nextSeq, end_seq: this.#head.nextSeq, rows_written: 0, retry_after_seconds: wait };
     if (!this.#ready) {
       migrate(this.#sql, ASSET_LOG_MIGRATIONS);
       this.#ready = true;
@@ -266,6 +274,14 @@ export class AssetLog extends DurableObject<Env> {
       this.#ringJson = ring;
     }
     return rows;
+  }
+
+  /** Seconds to wait before this batch may be stored (0: admitted). Kept in memory: a restart refills it. */
+  #admit(ref: AssetRef, n: number): number {
+    const rate = ref.events_per_second;
+    if (!rate || n === 0) return 0;
+    if (!this.#bucket || this.#bucket.ratePerSecond !== rate) this.#bucket = new TokenBucket(rate, ASSET_BURST_SECONDS, Date.now());
+    return this.#bucket.take(n, Date.now());
   }
 
   /** Set the trim alarm for `atMs` unless one is already due sooner. */

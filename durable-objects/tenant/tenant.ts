@@ -7,6 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { TenantConfig } from "../../shared/config.ts";
 import type { JwtIssuer } from "../../shared/tenant-config.ts";
 import type { Principal, Scope } from "../../shared/scopes.ts";
+import { QUOTA_WINDOW_MS } from "../../shared/limits.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { DIRECTORY_OBJECT_NAME, type Env } from "../env.ts";
 import { maskedKey, newApiKey } from "./api-key.ts";
@@ -69,6 +70,8 @@ export class Tenant extends DurableObject<Env> {
    * tenant in its key (which reaches this object) leaves no storage behind.
    */
   #ready: boolean;
+  #window = -1;
+  #used = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -219,6 +222,27 @@ export class Tenant extends DurableObject<Env> {
     const config = JSON.parse(row.config) as TenantConfig;
     const found = config.jwt?.issuers.find((i) => i.issuer === issuer && i.audience === audience);
     return found ? { tenant: row.id, issuer: found, config } : null;
+  }
+
+  /**
+   * Lease quota from this tenant's fixed-window counters (in memory: a restart starts a fresh
+   * window, which only ever errs towards admitting). Each isolate leases slices and spends them
+   * locally, so most requests never reach this object.
+   */
+  async lease(asks: { counter: string; limit: number; want: number }[]): Promise<{ window_end: number; granted: number[] }> {
+    const now = Date.now();
+    const window = Math.floor(now / QUOTA_WINDOW_MS);
+    if (window !== this.#window) {
+      this.#window = window;
+      this.#used.clear();
+    }
+    const granted = asks.map((a) => {
+      const used = this.#used.get(a.counter) ?? 0;
+      const g = Math.max(0, Math.min(a.want, a.limit - used));
+      this.#used.set(a.counter, used + g);
+      return g;
+    });
+    return { window_end: (window + 1) * QUOTA_WINDOW_MS, granted };
   }
 
   /** Remember where a bundle of this tenant lives (called by AssetLog when it seals one). */

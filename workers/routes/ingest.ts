@@ -1,6 +1,6 @@
 /** Ingest routes: FixOps ops-telemetry (`/v1/telemetry`, `/telemetry`) and generic logs (`/v1/logs`). */
 import { Hono, type Context } from "hono";
-import { effectiveRing } from "../../shared/config.ts";
+import { effectiveQuotas, effectiveRing } from "../../shared/config.ts";
 import type { TelemetryEvent } from "../../shared/events.ts";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -10,6 +10,7 @@ import { decodeFixopsTelemetry, type DecodeContext } from "../connectors/fixops-
 import { decodeHttpLogs } from "../connectors/http-logs.ts";
 import type { Decoded } from "../connectors/json-text.ts";
 import { fanOut, type AssetOutcome } from "../fanout.ts";
+import { spendQuota } from "../quota.ts";
 import { requestAsset } from "../request-asset.ts";
 import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
 
@@ -31,14 +32,27 @@ async function decodeRequest(c: Context<AppEnv>, decoder: Decoder): Promise<Tele
   return decoded.value;
 }
 
-/** Store and answer: 200 when every asset committed, 207 when some did, 503 when none did. */
+/**
+ * Check quotas, store, and answer: 200 when every asset committed, 207 when some did,
+ * 429 when quotas or every asset's cap refused, 503 when storage failed for all.
+ */
 async function store(c: Context<AppEnv>, events: TelemetryEvent[]): Promise<{ outcomes: AssetOutcome[]; accepted: number }> {
   const principal = c.get("principal");
-  const ring = effectiveRing(c.env, c.get("tenantConfig"));
-  const outcomes = await fanOut(c.env, principal.tenant, ring, events);
+  const config = c.get("tenantConfig");
+  const quotas = effectiveQuotas(c.env, config);
+  const wait = await spendQuota(c.env, principal, quotas, events.length);
+  if (wait > 0) {
+    throw new ApiError("rate_limited", `This tenant or key is over its ingest quota; retry in ${wait} s. Nothing was stored.`, {
+      headers: { "Retry-After": String(wait) },
+    });
+  }
+  const outcomes = await fanOut(c.env, principal.tenant, effectiveRing(c.env, config), quotas.asset_events_per_second, events);
   const accepted = outcomes.reduce((n, o) => n + o.accepted, 0);
-  const failed = outcomes.filter((o) => o.error);
-  if (failed.length && accepted === 0) {
+  if (accepted === 0 && outcomes.some((o) => o.error)) {
+    if (outcomes.every((o) => o.error === "rate_limited")) {
+      const retry = retryAfter(outcomes);
+      throw new ApiError("rate_limited", `The asset is over its ingest rate; retry in ${retry} s. Nothing was stored.`, { headers: { "Retry-After": String(retry) } });
+    }
     throw new ApiError("unavailable", "Storage is temporarily unavailable; nothing was stored. Retry later.", {
       headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
     });
@@ -46,12 +60,19 @@ async function store(c: Context<AppEnv>, events: TelemetryEvent[]): Promise<{ ou
   return { outcomes, accepted };
 }
 
+function retryAfter(outcomes: AssetOutcome[]): number {
+  return Math.max(RETRY_AFTER_SECONDS, ...outcomes.map((o) => o.retry_after_seconds ?? 0));
+}
+
 function partial(c: Context<AppEnv>, outcomes: AssetOutcome[], accepted: number) {
   return c.json({
     ok: false, accepted,
     assets: Object.fromEntries(outcomes.map((o) => [o.asset, o.accepted])),
-    errors: outcomes.filter((o) => o.error).map((o) => ({ asset: o.asset, accepted: o.accepted, detail: o.error })),
-  }, 207, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+    errors: outcomes.filter((o) => o.error).map((o) => ({
+      asset: o.asset, accepted: o.accepted, status: o.error === "rate_limited" ? 429 : 503,
+      detail: o.error === "rate_limited" ? "over the asset's ingest rate" : "storage temporarily unavailable",
+    })),
+  }, 207, { "Retry-After": String(retryAfter(outcomes)) });
 }
 
 const telemetry = async (c: Context<AppEnv>) => {
