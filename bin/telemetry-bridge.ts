@@ -9,6 +9,9 @@ import { basename, join } from "node:path";
 import { BUNDLE_FILES, BUNDLE_ID_RE } from "../shared/evidence/bundle-layout.ts";
 import { nodeHasher } from "../shared/evidence/node-hasher.ts";
 import { generateSigningKey, publicJwk } from "../shared/evidence/signing-keys.ts";
+import { mapOverlay, type StoreChoice } from "../shared/overlay.ts";
+import { decodeTenantConfig, type TenantConfig } from "../shared/tenant-config.ts";
+import { parse as parseYaml } from "yaml";
 import { VERIFY_CODES, verifyBundle, type VerifyReport } from "../shared/evidence/verify.ts";
 
 const USAGE = `Usage: telemetry-bridge <command> [options]
@@ -17,10 +20,24 @@ Commands:
   verify        check an evidence bundle offline against published keys
   keygen        make an Ed25519 evidence signing key
   fetch-bundle  download a bundle's three files from a bridge
+  overlay       show or apply a FixOps overlay's telemetry_bridge section to a tenant
 
 Run "telemetry-bridge <command> --help" for a command's options.`;
 
 const HELP: Record<string, string> = {
+  overlay: `Usage: telemetry-bridge overlay show [<fixops.overlay.yml>] [--store keep|r2|aws|gcp|azure] [--azure-container NAME]
+       telemetry-bridge overlay apply [<fixops.overlay.yml>] --tenant <id> --url <bridge-url>
+                                      [--token <admin-token>] [--store ...] [--azure-container NAME]
+
+Reads the telemetry_bridge section of a FixOps overlay (the file argument, or FIXOPS_OVERLAY_PATH)
+and maps ring_buffer.*, retention_days.*, mode, fixops_url, api_key_secret_ref and the evidence
+bucket of the cloud chosen with --store onto the tenant's configuration. Keys the bridge does not
+use are listed with the reason, never dropped silently.
+
+show   prints the mapping and the resulting configuration; changes nothing.
+apply  merges it into the tenant's current configuration through the admin API (PUT
+       /v1/admin/tenants/<id>/config). The token (ADMIN_TOKEN, or a key with scope admin of
+       that tenant) comes from --token or TB_ADMIN_TOKEN. Exit 1 when the bridge refuses it.`,
   verify: `Usage: telemetry-bridge verify <bundle-dir | records.jsonl.gz statement.dsse.json> --jwks <jwks.json>
                               [--previous <bundle-dir>] [--json]
 
@@ -156,7 +173,64 @@ async function fetchBundle(argv: string[]): Promise<void> {
   }
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { verify, keygen, "fetch-bundle": fetchBundle };
+function overlayMapping(positional: string[], flags: Map<string, string | true>) {
+  const file = positional[0] ?? process.env.FIXOPS_OVERLAY_PATH;
+  if (!file) fail(`overlay needs a file or FIXOPS_OVERLAY_PATH\n\n${HELP.overlay}`);
+  let doc: unknown;
+  try {
+    doc = parseYaml(read(file).toString("utf8"));
+  } catch (e) {
+    fail(`${file} is not YAML: ${(e as Error).message}`);
+  }
+  const store = (flags.get("store") ?? "keep") as StoreChoice;
+  if (!["keep", "r2", "aws", "gcp", "azure"].includes(store)) fail("--store is one of keep, r2, aws, gcp, azure");
+  const container = flags.get("azure-container");
+  return mapOverlay(doc, { store, ...(typeof container === "string" ? { azureContainer: container } : {}) });
+}
+
+/** Section-wise merge: the overlay's sections replace the same sections' keys, others stay. */
+function merge(current: TenantConfig, overlay: TenantConfig): TenantConfig {
+  const out: Record<string, unknown> = { ...current };
+  for (const [k, v] of Object.entries(overlay)) {
+    const cur = (current as Record<string, unknown>)[k];
+    out[k] = typeof v === "object" && v !== null && !Array.isArray(v) && typeof cur === "object" && cur !== null && k !== "evidence_store" ? { ...cur, ...v } : v;
+  }
+  return out as TenantConfig;
+}
+
+async function overlay(argv: string[]): Promise<void> {
+  const [action, ...rest] = argv;
+  const { positional, flags } = parseArgs(rest, ["help"]);
+  if (!action || action === "--help" || flags.has("help")) return void console.log(HELP.overlay);
+  if (action !== "show" && action !== "apply") fail(`overlay ${action}: use show or apply\n\n${HELP.overlay}`);
+  const mapping = overlayMapping(positional, flags);
+  for (const a of mapping.applied) console.log(`  ${a.from} -> ${a.to} = ${JSON.stringify(a.value)}`);
+  for (const i of mapping.ignored) console.log(`  ${i.key}: not applied (${i.reason})`);
+  const checked = decodeTenantConfig(mapping.config);
+  if (!checked.ok) {
+    for (const e of checked.error) console.error(`  invalid ${e.pointer}: ${e.detail}`);
+    fail("the overlay maps to an invalid configuration", 1);
+  }
+  if (action === "show") return void console.log(JSON.stringify(checked.value, null, 2));
+
+  const tenant = flags.get("tenant");
+  const url = flags.get("url");
+  const token = flags.get("token") ?? process.env.TB_ADMIN_TOKEN;
+  if (typeof tenant !== "string" || typeof url !== "string") fail(`overlay apply needs --tenant and --url\n\n${HELP.overlay}`);
+  if (typeof token !== "string") fail("no admin token: pass --token or set TB_ADMIN_TOKEN");
+  const endpoint = new URL(`/v1/admin/tenants/${encodeURIComponent(tenant)}/config`, url);
+  const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+  const got = await fetch(endpoint, { headers }).catch((e: Error) => fail(`cannot reach ${url}: ${e.message}`));
+  if (!got.ok) fail(`reading the tenant's config: ${got.status} ${(await got.text()).slice(0, 300)}`, 1);
+  const merged = merge((await got.json()) as TenantConfig, checked.value);
+  const put = await fetch(endpoint, { method: "PUT", headers, body: JSON.stringify(merged) });
+  const text = await put.text();
+  if (!put.ok) fail(`the bridge refused the configuration: ${put.status} ${text.slice(0, 1000)}`, 1);
+  console.log(`Applied to tenant ${tenant}:`);
+  console.log(JSON.stringify(JSON.parse(text), null, 2));
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { verify, keygen, "fetch-bundle": fetchBundle, overlay };
 
 const [command, ...rest] = process.argv.slice(2);
 if (!command || command === "--help" || command === "-h" || command === "help") {

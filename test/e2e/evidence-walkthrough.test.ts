@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startBridge, tenantKey, type Bridge } from "./wrangler-dev.ts";
+import { ADMIN_TOKEN, startBridge, tenantKey, type Bridge } from "./wrangler-dev.ts";
 
 let bridge: Bridge;
 let key: string;
@@ -65,4 +65,13 @@ it("verifies real bundles offline and rejects a changed byte", async () => {
   r = cli("verify", join(work, "bad"), "--jwks", jwks);
   expect(r.code, r.out).toBe(7);
   expect(r.out).toMatch(/digest_mismatch/);
+});
+
+it("applies the FixOps overlay to a tenant with the CLI", async () => {
+  const env = { ...process.env, TB_ADMIN_TOKEN: ADMIN_TOKEN, FIXOPS_OVERLAY_PATH: "test/fixtures/samples/fixops.overlay.yml" };
+  const res = spawnSync(process.execPath, ["bin/telemetry-bridge.ts", "overlay", "apply", "--tenant", "walk", "--url", bridge.url], { encoding: "utf8", env });
+  expect(res.status, res.stdout + res.stderr).toBe(0);
+  expect(res.stdout).toMatch(/fluentbit.input_path: not applied/);
+  const got = await (await fetch(`${bridge.url}/v1/admin/tenants/walk/config`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+  expect(got).toMatchObject({ ring_buffer: { max_lines: 200000, max_seconds: 21600 }, retention_days: { raw: 7, summary: 30, evidence: 365 }, forwarding: { fixops_url: "https://fixops.example/api/v1/telemetry" } });
 });
