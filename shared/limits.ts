@@ -50,6 +50,8 @@ export const AUTH_CACHE_MAX_ENTRIES = 1_000;
 export const JWT_CONFIG_TTL_MS = 60_000;
 /** Leeway for JWT exp/nbf, seconds. */
 export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
+/** An asset reports its activity to the tenant's index at most this often. */
+export const ASSET_INDEX_INTERVAL_MS = 30_000;
 /** Per-asset ingest cap: the bucket holds this many seconds of the configured rate. */
 export const ASSET_BURST_SECONDS = 10;
 /** Tenant and key quotas count in fixed windows of this length. */

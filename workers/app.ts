@@ -6,6 +6,7 @@ import { ApiError } from "./api-error.ts";
 import type { AppEnv } from "./app-env.ts";
 import { log } from "./log.ts";
 import { admin } from "./routes/admin.ts";
+import { assets } from "./routes/assets.ts";
 import { bundles } from "./routes/bundles.ts";
 import { evidence } from "./routes/evidence.ts";
 import { health } from "./routes/health.ts";
@@ -26,6 +27,7 @@ app.use(async (c, next) => {
 
 app.route("/", health);
 app.route("/", ingest);
+app.route("/", assets);
 app.route("/", evidence);
 app.route("/", bundles);
 app.route("/", jwks);

@@ -9,7 +9,7 @@ import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
 import { storedLine, type PreparedEvent } from "../../shared/events.ts";
-import { ASSET_BURST_SECONDS, CHUNK_MAX_BYTES, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
+import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { R2Store } from "../../shared/storage/r2-store.ts";
@@ -71,6 +71,7 @@ export class AssetLog extends DurableObject<Env> {
   #sealing: Promise<unknown> = Promise.resolve();
   #pinnedFrom = Infinity;
   #bucket: TokenBucket | undefined;
+  #reportedAt = -Infinity;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -136,6 +137,7 @@ export class AssetLog extends DurableObject<Env> {
     // Only now, after the commit, does the in-memory tree move on.
     this.#frontier = frontier;
     this.#head = { nextSeq: seq, lastRts: rts };
+    await this.#reportActivity(ref, rts);
     // Once the count bound evicts, trim within TRIM_INTERVAL_MS; until then, when the oldest line ages out.
     this.#armTrim(seq > ref.ring.max_lines ? rts + TRIM_INTERVAL_MS : rts + ref.ring.max_seconds * 1000);
     return { accepted: events.length, first_seq: first, end_seq: seq, rows_written: rowsWritten };
@@ -274,6 +276,22 @@ export class AssetLog extends DurableObject<Env> {
       this.#ringJson = ring;
     }
     return rows;
+  }
+
+  /**
+   * Tell the tenant's index about this asset: at once on the first append of this instance (so
+   * a new asset is listed when its first request is answered), then at most every
+   * ASSET_INDEX_INTERVAL_MS, not awaited. A failed report is retried by the next append.
+   */
+  async #reportActivity(ref: AssetRef, rts: number): Promise<void> {
+    if (rts - this.#reportedAt < ASSET_INDEX_INTERVAL_MS) return;
+    const first = this.#reportedAt === -Infinity;
+    this.#reportedAt = rts;
+    // first_seen only counts on the index's first insert, which is this asset's first append.
+    const report = this.env.TENANT.getByName(tenantObjectName(ref.tenant))
+      .touchAsset({ asset: ref.asset, first_seen: rts, last_seen: rts, events_total: this.#head.nextSeq })
+      .catch(() => { this.#reportedAt = -Infinity; });
+    if (first) await report;
   }
 
   /** Seconds to wait before this batch may be stored (0: admitted). Kept in memory: a restart refills it. */

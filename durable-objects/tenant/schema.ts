@@ -34,4 +34,11 @@ export const TENANT_MIGRATIONS = [
      detail TEXT
    );
    ALTER TABLE api_keys ADD COLUMN rotated_from TEXT;`,
+  // The tenant's assets, as their AssetLog objects report them (throttled, so counts may lag).
+  `CREATE TABLE assets (
+     asset TEXT PRIMARY KEY,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     events_total INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ] as const;

@@ -245,6 +245,28 @@ export class Tenant extends DurableObject<Env> {
     return { window_end: (window + 1) * QUOTA_WINDOW_MS, granted };
   }
 
+  /** An asset's activity, reported by its AssetLog (first report creates the entry). */
+  async touchAsset(entry: { asset: string; first_seen: number; last_seen: number; events_total: number }): Promise<void> {
+    if (!this.#row()) return;
+    this.#sql.exec(
+      `INSERT INTO assets (asset, first_seen, last_seen, events_total) VALUES (?, ?, ?, ?)
+       ON CONFLICT (asset) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen), events_total = max(events_total, excluded.events_total)`,
+      entry.asset, entry.first_seen, entry.last_seen, entry.events_total,
+    );
+  }
+
+  /** The tenant's assets in id order, a page at a time after `cursor` (the last asset of the previous page). */
+  async assets(limit: number, cursor?: string): Promise<{ assets: { asset: string; first_seen: string; last_seen: string; events_total: number }[]; next_cursor: string | null }> {
+    if (!this.#row()) return { assets: [], next_cursor: null };
+    const rows = this.#sql
+      .exec<{ asset: string; first_seen: number; last_seen: number; events_total: number }>(
+        "SELECT * FROM assets WHERE asset > ? ORDER BY asset LIMIT ?", cursor ?? "", limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, limit).map((r) => ({ asset: r.asset, first_seen: iso(r.first_seen)!, last_seen: iso(r.last_seen)!, events_total: r.events_total }));
+    return { assets: page, next_cursor: rows.length > limit ? page.at(-1)!.asset : null };
+  }
+
   /** Remember where a bundle of this tenant lives (called by AssetLog when it seals one). */
   async indexBundle(entry: { id: string; asset: string; prefix: string; created_at: number }): Promise<void> {
     this.#ensureSchema();
