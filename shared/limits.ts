@@ -50,6 +50,11 @@ export const AUTH_CACHE_MAX_ENTRIES = 1_000;
 export const JWT_CONFIG_TTL_MS = 60_000;
 /** Leeway for JWT exp/nbf, seconds. */
 export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
+/** Requests kept per tenant in the request log. */
+export const REQUEST_LOG_ROWS = 1_000;
+/** An isolate sends its buffered request records when it holds this many, or the oldest is this old. */
+export const REQUEST_LOG_FLUSH_RECORDS = 50;
+export const REQUEST_LOG_FLUSH_MS = 1_000;
 /** An asset reports its activity to the tenant's index at most this often. */
 export const ASSET_INDEX_INTERVAL_MS = 30_000;
 /** Per-asset ingest cap: the bucket holds this many seconds of the configured rate. */

@@ -11,5 +11,7 @@ export type AppEnv = {
     tenantConfig: TenantConfig;
     /** Who performs an admin action: "operator" (ADMIN_TOKEN) or "key:<key_id>". */
     actor: string;
+    /** Events an ingest request stored (for the request log). */
+    events: number;
   };
 };

@@ -5,6 +5,7 @@ import { makeProblem, PROBLEM_CONTENT_TYPE, type Problem } from "../shared/probl
 import { ApiError } from "./api-error.ts";
 import type { AppEnv } from "./app-env.ts";
 import { log } from "./log.ts";
+import { logRequest } from "./request-log.ts";
 import { admin } from "./routes/admin.ts";
 import { assets } from "./routes/assets.ts";
 import { bundles } from "./routes/bundles.ts";
@@ -21,8 +22,18 @@ app.use(async (c, next) => {
   const given = c.req.header("x-request-id");
   const id = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
   c.set("requestId", id);
+  const started = Date.now();
   await next();
   c.header("X-Request-ID", id);
+  // Authenticated requests go to the tenant's request log (after the answer is ready).
+  const principal = c.get("principal");
+  if (principal) {
+    logRequest(c.env, (p) => c.executionCtx.waitUntil(p), principal.tenant, {
+      at: started, method: c.req.method, path: new URL(c.req.url).pathname.slice(0, 256), status: c.res.status,
+      ms: Date.now() - started, key: principal.keyId, request_id: id,
+      bytes: Number(c.req.header("content-length") ?? 0) || 0, events: c.get("events") ?? 0,
+    });
+  }
 });
 
 app.route("/", health);

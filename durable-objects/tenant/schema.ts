@@ -41,4 +41,16 @@ export const TENANT_MIGRATIONS = [
      last_seen INTEGER NOT NULL,
      events_total INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // The last REQUEST_LOG_ROWS authenticated requests, for the dashboard.
+  `CREATE TABLE requests (
+     at INTEGER NOT NULL,
+     method TEXT NOT NULL,
+     path TEXT NOT NULL,
+     status INTEGER NOT NULL,
+     ms INTEGER NOT NULL,
+     key TEXT NOT NULL,
+     request_id TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     events INTEGER NOT NULL
+   );`,
 ] as const;

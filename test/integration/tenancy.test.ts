@@ -1,6 +1,6 @@
 /** Tenants and key lifecycle through the admin API, as an operator and a tenant admin see them. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { admin, call, createKey, createTenant, expectProblem, getWithKey, post } from "../fixtures/bridge.ts";
+import { admin, call, createKey, createTenant, expectProblem, getWithKey, post, secretOf } from "../fixtures/bridge.ts";
 
 const SUMMARY = '{"alerts":[{"rule":"waf-blocks","count":5}],"latency_ms_p95":125}';
 const ingestWith = (key: string) => post("/v1/telemetry", key, SUMMARY);
@@ -41,7 +41,7 @@ describe("key lifecycle", () => {
     await createTenant("key-life");
     const created = (await (await admin("/v1/admin/tenants/key-life/keys", "POST", { scopes: ["ingest"], name: "shipper" })).json()) as any;
     expect((await ingestWith(created.key)).status).toBe(200);
-    const secret = created.key.split("_").pop();
+    const secret = secretOf(created.key);
     const list = await (await admin("/v1/admin/tenants/key-life/keys")).text();
     expect(list).not.toContain(secret);
     const revoked = await admin(`/v1/admin/tenants/key-life/keys/${created.key_id}`, "DELETE");
@@ -107,5 +107,33 @@ describe("tenant admin keys", () => {
     expect(actors).toContain(`key:${adminKey.split("_")[2]}`);
     expect(actors).toContain("operator");
     expect((await getWithKey("/v1/admin/tenants/adm-own/audit?cursor=x", adminKey)).status).toBe(400);
+  });
+});
+
+describe("request log", () => {
+  it("records authenticated requests (method, path, status, latency, key id, request id, bytes, events) with filters", async () => {
+    await createTenant("req-log");
+    const key = await createKey("req-log", ["ingest", "evidence"]);
+    const keyId = key.split("_")[2];
+    expect((await post("/v1/logs?asset=a", key, '{"a":1}\n{"a":2}', { "Content-Type": "application/x-ndjson", "X-Request-ID": "req-1" })).status).toBe(200);
+    await expectProblem(await getWithKey("/v1/assets/a/evidence?since=x", key), 400);
+    // Buffered per isolate: a request a second later sends the batch.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await getWithKey("/v1/assets/a/bundles", key)).status).toBe(200);
+    let log: any = { requests: [] };
+    for (let i = 0; i < 20 && log.requests.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      log = await (await admin("/v1/admin/tenants/req-log/requests")).json();
+    }
+    expect(log.requests.map((r: any) => [r.method, r.path, r.status])).toEqual([
+      ["GET", "/v1/assets/a/bundles", 200], ["GET", "/v1/assets/a/evidence", 400], ["POST", "/v1/logs", 200],
+    ]);
+    expect(log.requests[2]).toMatchObject({ key: keyId, request_id: "req-1", events: 2, bytes: 15, ms: expect.any(Number) });
+    expect(JSON.stringify(log)).not.toContain(secretOf(key));
+    const errors = (await (await admin("/v1/admin/tenants/req-log/requests?status=4xx")).json()) as any;
+    expect(errors.requests.map((r: any) => r.status)).toEqual([400]);
+    const logs = (await (await admin("/v1/admin/tenants/req-log/requests?path=/v1/logs")).json()) as any;
+    expect(logs.requests).toHaveLength(1);
+    await expectProblem(await admin("/v1/admin/tenants/req-log/requests?status=abc"), 400);
   });
 });

@@ -209,3 +209,29 @@ admin.get("/v1/admin/tenants/:tenant/audit", async (c) => {
   const { entries, next_cursor } = res.value;
   return c.json({ entries: entries.map((e) => ({ ...e, detail: e.detail === null ? null : JSON.parse(e.detail) })), next_cursor });
 });
+
+admin.get("/v1/admin/tenants/:tenant/requests", async (c) => {
+  const tenant = tenantId(c);
+  const q: { limit: number; status?: number; status_class?: number; path_prefix?: string; key?: string; since?: number } = { limit: pageLimit(c) };
+  const status = c.req.query("status");
+  if (status !== undefined) {
+    if (/^[1-5]xx$/.test(status)) q.status_class = Number(status[0]);
+    else if (/^[1-5]\d\d$/.test(status)) q.status = Number(status);
+    else throw new ApiError("invalid_parameter", "status is a code (429) or a class (4xx).");
+  }
+  const path = c.req.query("path");
+  if (path !== undefined) {
+    if (!path.startsWith("/") || path.length > 256) throw new ApiError("invalid_parameter", "path is a path prefix starting with /.");
+    q.path_prefix = path;
+  }
+  const key = c.req.query("key");
+  if (key !== undefined) q.key = key.slice(0, 80);
+  const since = c.req.query("since");
+  if (since !== undefined) {
+    const ms = Date.parse(since);
+    if (!Number.isFinite(ms)) throw new ApiError("invalid_parameter", "since is an ISO 8601 time.");
+    q.since = ms;
+  }
+  const rows = await tenantStub(c, tenant).requestLog(q);
+  return c.json({ requests: rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() })) });
+});

@@ -48,6 +48,7 @@ async function store(c: Context<AppEnv>, events: TelemetryEvent[]): Promise<{ ou
   }
   const outcomes = await fanOut(c.env, principal.tenant, effectiveRing(c.env, config), quotas.asset_events_per_second, events);
   const accepted = outcomes.reduce((n, o) => n + o.accepted, 0);
+  c.set("events", accepted);
   if (accepted === 0 && outcomes.some((o) => o.error)) {
     if (outcomes.every((o) => o.error === "rate_limited")) {
       const retry = retryAfter(outcomes);

@@ -1,0 +1,20 @@
+/**
+ * The per-tenant request log: each isolate buffers its authenticated requests and sends
+ * them to the tenant's object in batches (REQUEST_LOG_FLUSH_RECORDS, or REQUEST_LOG_FLUSH_MS
+ * after the oldest), off the response path. Best effort: a batch in an isolate that dies
+ * before sending is lost, which the dashboard can live with and ingest never waits for.
+ */
+import { REQUEST_LOG_FLUSH_MS, REQUEST_LOG_FLUSH_RECORDS } from "../shared/limits.ts";
+import { tenantObjectName, type Env } from "../durable-objects/env.ts";
+import type { RequestRecord } from "../durable-objects/tenant/tenant.ts";
+
+const pending = new Map<string, { since: number; records: RequestRecord[] }>();
+
+export function logRequest(env: Env, waitUntil: (p: Promise<unknown>) => void, tenant: string, record: RequestRecord): void {
+  let buf = pending.get(tenant);
+  if (!buf) pending.set(tenant, (buf = { since: record.at, records: [] }));
+  buf.records.push(record);
+  if (buf.records.length < REQUEST_LOG_FLUSH_RECORDS && record.at - buf.since < REQUEST_LOG_FLUSH_MS) return;
+  pending.delete(tenant);
+  waitUntil(env.TENANT.getByName(tenantObjectName(tenant)).recordRequests(buf.records).catch(() => undefined));
+}
