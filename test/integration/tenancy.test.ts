@@ -137,3 +137,32 @@ describe("request log", () => {
     await expectProblem(await admin("/v1/admin/tenants/req-log/requests?status=abc"), 400);
   });
 });
+
+describe("secrets and config changes", () => {
+  it("never writes a key's secret to the logs", async () => {
+    const lines: string[] = [];
+    const spies = (["log", "info", "warn", "error"] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(" "))));
+    try {
+      await createTenant("log-secret");
+      const key = await createKey("log-secret", ["ingest"]);
+      await ingestWith(key);
+      await ingestWith(key.slice(0, -2) + "zz");
+      await admin(`/v1/admin/tenants/log-secret/keys/${key.split("_")[2]}/rotate`, "POST", {});
+      await admin(`/v1/admin/tenants/log-secret/keys/${key.split("_")[2]}`, "DELETE");
+      await ingestWith(key);
+      expect(lines.join("\n")).not.toContain(secretOf(key));
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+  });
+
+  it("applies a changed ring buffer bound to the tenant's existing assets", async () => {
+    await createTenant("ring-change");
+    const key = await createKey("ring-change", ["ingest", "evidence"]);
+    for (let i = 0; i < 5; i++) await post("/v1/logs?asset=a", key, JSON.stringify({ i }));
+    expect(((await (await getWithKey("/v1/assets/a/evidence?since=0", key)).json()) as any).metadata.line_count).toBe(5);
+    expect((await admin("/v1/admin/tenants/ring-change/config", "PUT", { ring_buffer: { max_lines: 2 } })).status).toBe(200);
+    const after = (await (await getWithKey("/v1/assets/a/evidence?since=0", key)).json()) as any;
+    expect([after.metadata.line_count, after.bundle.first_seq, after.bundle.end_seq]).toEqual([2, 3, 5]);
+  });
+});
