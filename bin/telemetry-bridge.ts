@@ -206,12 +206,13 @@ async function overlay(argv: string[]): Promise<void> {
   const mapping = overlayMapping(positional, flags);
   for (const a of mapping.applied) console.log(`  ${a.from} -> ${a.to} = ${JSON.stringify(a.value)}`);
   for (const i of mapping.ignored) console.log(`  ${i.key}: not applied (${i.reason})`);
-  const checked = decodeTenantConfig(mapping.config);
-  if (!checked.ok) {
+  const validate = (config: TenantConfig): TenantConfig => {
+    const checked = decodeTenantConfig(config);
+    if (checked.ok) return checked.value;
     for (const e of checked.error) console.error(`  invalid ${e.pointer}: ${e.detail}`);
-    fail("the overlay maps to an invalid configuration", 1);
-  }
-  if (action === "show") return void console.log(JSON.stringify(checked.value, null, 2));
+    return fail("the overlay maps to an invalid configuration", 1);
+  };
+  if (action === "show") return void console.log(JSON.stringify(validate(mapping.config), null, 2));
 
   const tenant = flags.get("tenant");
   const url = flags.get("url");
@@ -222,7 +223,8 @@ async function overlay(argv: string[]): Promise<void> {
   const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
   const got = await fetch(endpoint, { headers }).catch((e: Error) => fail(`cannot reach ${url}: ${e.message}`));
   if (!got.ok) fail(`reading the tenant's config: ${got.status} ${(await got.text()).slice(0, 300)}`, 1);
-  const merged = merge((await got.json()) as TenantConfig, checked.value);
+  // Merge first, then validate: the overlay may carry only part of a section.
+  const merged = validate(merge((await got.json()) as TenantConfig, mapping.config));
   const put = await fetch(endpoint, { method: "PUT", headers, body: JSON.stringify(merged) });
   const text = await put.text();
   if (!put.ok) fail(`the bridge refused the configuration: ${put.status} ${text.slice(0, 1000)}`, 1);

@@ -48,6 +48,8 @@ export const AUTH_MISS_TTL_MS = 10_000;
 export const AUTH_CACHE_MAX_ENTRIES = 1_000;
 /** JWT issuer settings and key sets are cached per isolate this long (config changes apply within it). */
 export const JWT_CONFIG_TTL_MS = 60_000;
+/** Directory look-ups per second per isolate for JWT issuers not yet cached. */
+export const JWT_LOOKUPS_PER_SECOND = 50;
 /** Leeway for JWT exp/nbf, seconds. */
 export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
 /** Requests kept per tenant in the request log. */

@@ -53,6 +53,8 @@ export function mapOverlay(doc: unknown, opts: { store: StoreChoice; azureContai
     result.applied.push({ from, to, value });
   };
   const stores: Partial<Record<"aws" | "gcp" | "azure", EvidenceStoreConfig>> = {};
+  // Only the keys the overlay has; the CLI merges them over the tenant's current section.
+  const forwarding = () => (c.forwarding ??= {} as NonNullable<TenantConfig["forwarding"]>);
   const byKey = Object.fromEntries(entries);
   for (const [key, value] of entries) {
     const [head, tail] = [key.split(".")[0]!, key.split(".").slice(1).join(".")];
@@ -61,11 +63,11 @@ export function mapOverlay(doc: unknown, opts: { store: StoreChoice; azureContai
     } else if (head === "retention_days" && (tail === "raw" || tail === "summary" || tail === "evidence")) {
       set(key, `retention_days.${tail}`, value, () => ((c.retention_days ??= {})[tail] = value as number));
     } else if (key === "mode") {
-      set(key, "forwarding.mode", value, () => ((c.forwarding ??= { mode: "off" }).mode = value as "http" | "off"));
+      set(key, "forwarding.mode", value, () => (forwarding().mode = value as "http" | "off"));
     } else if (key === "fixops_url") {
-      set(key, "forwarding.fixops_url", value, () => ((c.forwarding ??= { mode: "off" }).fixops_url = value as string));
+      set(key, "forwarding.fixops_url", value, () => (forwarding().fixops_url = value as string));
     } else if (key === "api_key_secret_ref") {
-      set(key, "forwarding.api_key_secret_ref", value, () => ((c.forwarding ??= { mode: "off" }).api_key_secret_ref = value as string));
+      set(key, "forwarding.api_key_secret_ref", value, () => (forwarding().api_key_secret_ref = value as string));
     } else if (key === "aws.s3_bucket") {
       const region = typeof byKey["aws.region"] === "string" ? (byKey["aws.region"] as string) : "us-east-1";
       stores.aws = { provider: "s3", endpoint: `https://s3.${region}.amazonaws.com/`, region, bucket: value as string, path_style: false, ...OVERLAY_SECRET_REFS.aws };
@@ -89,5 +91,7 @@ export function mapOverlay(doc: unknown, opts: { store: StoreChoice; azureContai
     else result.ignored.push({ key: from, reason: `evidence store not chosen (use --store ${cloud} to write evidence there)` });
   }
   if (opts.store === "r2") set("--store r2", "evidence_store", { provider: "r2" }, () => (c.evidence_store = { provider: "r2" }));
+  // A FixOps URL without a mode means forwarding to it (the overlay's own default).
+  if (c.forwarding && c.forwarding.mode === undefined && c.forwarding.fixops_url !== undefined) c.forwarding.mode = "http";
   return result;
 }

@@ -264,6 +264,12 @@ function jwt(v: unknown, at: string, issues: Issues): TenantConfig["jwt"] {
     out.default_scopes = e.default_scopes === undefined ? [] : scopes(e.default_scopes, `${p}/default_scopes`, issues);
     return issuer && audience ? [out as JwtIssuer] : [];
   });
+  const seen = new Set<string>();
+  issuers.forEach((i, n) => {
+    const pair = JSON.stringify([i.issuer, i.audience]);
+    if (seen.has(pair)) issues.add(`${at}/issuers/${n}`, "repeats the issuer and audience of an earlier entry");
+    seen.add(pair);
+  });
   return { issuers };
 }
 

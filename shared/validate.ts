@@ -66,9 +66,14 @@ export function httpsUrl(v: unknown, at: string, issues: Issues): string | undef
   return u.toString();
 }
 
+/** The bridge's own secrets: never usable as a reference, whoever asks. */
+const RESERVED_SECRETS = new Set(["ADMIN_TOKEN", "EVIDENCE_SIGNING_KEYS"]);
+
 /** The name of a Worker secret (the value never sits in configuration). */
 export function secretRef(v: unknown, at: string, issues: Issues): string | undefined {
-  return string(v, at, issues, { max: 64, re: /^[A-Z][A-Z0-9_]*$/, what: "the name of a Worker secret (A-Z, 0-9, _)" });
+  const name = string(v, at, issues, { max: 64, re: /^[A-Z][A-Z0-9_]*$/, what: "the name of a Worker secret (A-Z, 0-9, _)" });
+  if (name && (RESERVED_SECRETS.has(name) || name.startsWith("CLOUDFLARE_"))) return issues.add(at, "names one of the bridge's own secrets");
+  return name;
 }
 
 /** A dot path into a record, e.g. "properties.action". */

@@ -37,7 +37,8 @@ export async function spendQuota(env: Env, principal: Principal, quotas: Quotas,
       short.map((l) => ({ counter: l.counter, limit: l.limit, want: Math.max(l.need - l.lease.remaining, Math.ceil(l.limit * QUOTA_LEASE_FRACTION)) })),
     );
     short.forEach((l, i) => (l.lease.remaining += res.granted[i]!));
-    if (short.some((l) => l.lease.remaining < l.need)) return Math.max(1, Math.ceil((res.window_end - now) / 1000));
+    // Re-check every counter: other requests of this isolate may have spent during the await.
+    if (local.some((l) => l.lease.remaining < l.need)) return Math.max(1, Math.ceil((res.window_end - now) / 1000));
   }
   for (const l of local) l.lease.remaining -= l.need;
   return 0;

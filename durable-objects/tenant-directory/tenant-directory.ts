@@ -65,7 +65,7 @@ export class TenantDirectory extends DurableObject<Env> {
     }
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec("DELETE FROM jwt_issuers WHERE tenant = ?", tenant);
-      for (const p of pairs) this.#sql.exec("INSERT INTO jwt_issuers (issuer, audience, tenant) VALUES (?, ?, ?)", p.issuer, p.audience, tenant);
+      for (const p of pairs) this.#sql.exec("INSERT OR IGNORE INTO jwt_issuers (issuer, audience, tenant) VALUES (?, ?, ?)", p.issuer, p.audience, tenant);
     });
     return { ok: true };
   }

@@ -63,7 +63,7 @@ export interface AuditEntry {
 }
 
 export type TenantError =
-  | { code: "tenant_exists" | "tenant_not_found" | "key_not_found" | "key_revoked" }
+  | { code: "tenant_exists" | "tenant_not_found" | "key_not_found" | "key_revoked" | "key_expired" | "key_rotated" }
   | { code: "issuer_taken"; issuer: string; audience: string };
 type Res<T> = { ok: true; value: T } | { ok: false; error: TenantError };
 
@@ -95,6 +95,11 @@ export class Tenant extends DurableObject<Env> {
 
   /** Create the tenant. A repeat answers tenant_exists but still refreshes the directory entry. */
   async create(input: { tenant_id: string; name: string; config?: TenantConfig }, actor: string): Promise<Res<TenantRecord>> {
+    // The directory call below awaits: hold other events so two creates cannot interleave.
+    return this.ctx.blockConcurrencyWhile(() => this.#create(input, actor));
+  }
+
+  async #create(input: { tenant_id: string; name: string; config?: TenantConfig }, actor: string): Promise<Res<TenantRecord>> {
     this.#ensureSchema();
     const existing = this.#row();
     if (existing) {
@@ -135,6 +140,10 @@ export class Tenant extends DurableObject<Env> {
   }
 
   async putConfig(config: TenantConfig, actor: string): Promise<Res<TenantConfig>> {
+    return this.ctx.blockConcurrencyWhile(() => this.#putConfig(config, actor));
+  }
+
+  async #putConfig(config: TenantConfig, actor: string): Promise<Res<TenantConfig>> {
     const row = this.#row();
     if (!row) return fail("tenant_not_found");
     const claimed = await this.#claimIssuers(row.id, config);
@@ -181,6 +190,9 @@ export class Tenant extends DurableObject<Env> {
     if (!old) return fail("key_not_found");
     if (old.revoked_at !== null) return fail("key_revoked");
     const now = Date.now();
+    if (old.expires_at !== null && old.expires_at <= now) return fail("key_expired");
+    // A key is rotated once: its successor carries its original expiry, and its own is now the grace end.
+    if (this.#sql.exec("SELECT 1 FROM api_keys WHERE rotated_from = ?", keyId).toArray().length) return fail("key_rotated");
     const graceEnd = now + graceSeconds * 1000;
     const created = await this.#insertKey(row.id, JSON.parse(old.scopes) as Scope[], old.name, old.expires_at, keyId);
     this.#sql.exec("UPDATE api_keys SET expires_at = ? WHERE key_id = ?", Math.min(graceEnd, old.expires_at ?? Infinity), keyId);

@@ -73,16 +73,30 @@ describe("JWT bearer tokens", () => {
     await expectProblem(await getWithKey("/v1/admin/tenants/jwt-b/keys", aToken), 403);
   });
 
-  it("refuses to register an issuer and audience another tenant holds", async () => {
-    const res = await admin("/v1/admin/tenants/jwt-b/config", "PUT", { jwt: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks_url: "https://idp.example.com/jwks" }] } });
-    await expectProblem(res, 409);
+  it("refuses an audience that does not name the tenant, and a pair another tenant holds", async () => {
+    // B cannot claim A's audience: it does not name B.
+    const theft = await expectProblem(await admin("/v1/admin/tenants/jwt-b/config", "PUT", { jwt: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks_url: "https://idp.example.com/jwks" }] } }), 422);
+    expect(theft.errors).toEqual([{ pointer: "/jwt/issuers/0/audience", detail: expect.stringMatching(/jwt-b/) }]);
+    // An audience naming both tenants belongs to whichever registered it first.
+    const both = { jwt: { issuers: [{ issuer: ISSUER, audience: "shared:jwt-a:jwt-b", jwks_url: "https://idp.example.com/jwks" }] } };
+    await createTenant("jwt-d");
+    expect((await admin("/v1/admin/tenants/jwt-b/config", "PUT", both)).status).toBe(200);
+    const a = (await (await admin("/v1/admin/tenants/jwt-a/config")).json()) as any;
+    await expectProblem(await admin("/v1/admin/tenants/jwt-a/config", "PUT", { jwt: { issuers: [...a.jwt.issuers, both.jwt.issuers[0]] } }), 409);
+    // The same pair twice in one config is a 422, not a crash.
+    await expectProblem(await admin("/v1/admin/tenants/jwt-b/config", "PUT", { jwt: { issuers: [both.jwt.issuers[0], both.jwt.issuers[0]] } }), 422);
+  });
+
+  it("ignores scope claim values that only exist on Object.prototype", async () => {
+    const t = await token({ scope: "constructor telemetry.write" });
+    expect((await post("/v1/telemetry?asset=fw", t, SUMMARY)).status).toBe(200);
   });
 
   it("stops accepting a disabled tenant's tokens", async () => {
-    await createTenant("jwt-c", { jwt: { issuers: [{ issuer: ISSUER, audience: "aud-c", jwks: { keys: [await exportJWK((await generateKeyPair("ES256", { extractable: true })).publicKey)] } }] } });
+    await createTenant("jwt-c", { jwt: { issuers: [{ issuer: ISSUER, audience: "aud:jwt-c", jwks: { keys: [await exportJWK((await generateKeyPair("ES256", { extractable: true })).publicKey)] } }] } });
     const pair = await generateKeyPair("ES256", { extractable: true });
-    await admin("/v1/admin/tenants/jwt-c/config", "PUT", { jwt: { issuers: [{ issuer: ISSUER, audience: "aud-c", jwks: { keys: [await exportJWK(pair.publicKey)] }, default_scopes: ["ingest"] }] } });
-    const t = await token({}, { key: pair.privateKey as CryptoKey, aud: "aud-c" });
+    await admin("/v1/admin/tenants/jwt-c/config", "PUT", { jwt: { issuers: [{ issuer: ISSUER, audience: "aud:jwt-c", jwks: { keys: [await exportJWK(pair.publicKey)] }, default_scopes: ["ingest"] }] } });
+    const t = await token({}, { key: pair.privateKey as CryptoKey, aud: "aud:jwt-c" });
     expect((await post("/v1/telemetry", t, SUMMARY)).status).toBe(200);
     await admin("/v1/admin/tenants/jwt-c", "PATCH", { status: "disabled" });
     await expectProblem(await post("/v1/telemetry", t, SUMMARY), 401);

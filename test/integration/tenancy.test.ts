@@ -71,6 +71,11 @@ describe("key lifecycle", () => {
     await expectProblem(await ingestWith(old.key), 401);
     expect((await ingestWith(rotated.key)).status).toBe(200);
     await expectProblem(await admin(`/v1/admin/tenants/key-rotate/keys/${rotated.key_id}/rotate`, "POST", { grace_seconds: -1 }), 422);
+    // A key is rotated once; an expired key is not rotated at all.
+    await expectProblem(await admin(`/v1/admin/tenants/key-rotate/keys/${old.key_id}/rotate`, "POST", {}), 409);
+    const short = (await (await admin("/v1/admin/tenants/key-rotate/keys", "POST", { scopes: ["ingest"], expires_at: new Date(Date.now() + 1000).toISOString() })).json()) as any;
+    vi.setSystemTime(Date.now() + 2000);
+    await expectProblem(await admin(`/v1/admin/tenants/key-rotate/keys/${short.key_id}/rotate`, "POST", {}), 409);
   });
 
   it("rejects an expired key", async () => {
@@ -95,6 +100,15 @@ describe("tenant admin keys", () => {
     expect((await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { ring_buffer: { max_lines: 10 } })).status).toBe(200);
     expect((await asKey(adminKey, "/v1/admin/tenants/adm-own", "PATCH", { name: "Own" })).status).toBe(200);
     await expectProblem(await asKey(adminKey, "/v1/admin/tenants/adm-own", "PATCH", { status: "disabled" }), 403);
+    // Quotas, the evidence sink and secret references are the operator's.
+    expect((await admin("/v1/admin/tenants/adm-own/config", "PUT", { quotas: { requests_per_minute: 100 }, forwarding: { mode: "http", fixops_url: "https://fixops.example/t", api_key_secret_ref: "FIXOPS_KEY" } })).status).toBe(200);
+    await expectProblem(await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { quotas: { requests_per_minute: 0 } }), 403);
+    await expectProblem(await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { evidence_store: { provider: "r2" } }), 403);
+    await expectProblem(await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { forwarding: { mode: "http", fixops_url: "https://evil.example/", api_key_secret_ref: "OTHER" } }), 403);
+    const kept = await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { ring_buffer: { max_lines: 20 }, forwarding: { mode: "http", fixops_url: "https://fixops.example/t2", api_key_secret_ref: "FIXOPS_KEY" } });
+    expect(await kept.json()).toMatchObject({ ring_buffer: { max_lines: 20 }, quotas: { requests_per_minute: 100 } });
+    // Nobody may reference the bridge's own secrets.
+    await expectProblem(await admin("/v1/admin/tenants/adm-own/config", "PUT", { forwarding: { mode: "http", fixops_url: "https://fixops.example/t", api_key_secret_ref: "ADMIN_TOKEN" } }), 422);
     for (const [method, path] of [["GET", "/v1/admin/tenants/adm-other"], ["GET", "/v1/admin/tenants/adm-other/keys"], ["POST", "/v1/admin/tenants/adm-other/keys"], ["PUT", "/v1/admin/tenants/adm-other/config"], ["GET", "/v1/admin/tenants/adm-other/audit"]] as const) {
       await expectProblem(await asKey(adminKey, path, method, method === "GET" ? undefined : { scopes: ["ingest"] }), 403);
     }
@@ -117,12 +131,11 @@ describe("request log", () => {
     const keyId = key.split("_")[2];
     expect((await post("/v1/logs?asset=a", key, '{"a":1}\n{"a":2}', { "Content-Type": "application/x-ndjson", "X-Request-ID": "req-1" })).status).toBe(200);
     await expectProblem(await getWithKey("/v1/assets/a/evidence?since=x", key), 400);
-    // Buffered per isolate: a request a second later sends the batch.
-    await new Promise((r) => setTimeout(r, 1100));
     expect((await getWithKey("/v1/assets/a/bundles", key)).status).toBe(200);
+    // Buffered per isolate and sent within a second, with no further request needed.
     let log: any = { requests: [] };
-    for (let i = 0; i < 20 && log.requests.length < 3; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 40 && log.requests.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
       log = await (await admin("/v1/admin/tenants/req-log/requests")).json();
     }
     expect(log.requests.map((r: any) => [r.method, r.path, r.status])).toEqual([

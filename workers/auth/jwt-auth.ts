@@ -7,7 +7,8 @@
  */
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from "jose";
 import type { TenantConfig } from "../../shared/config.ts";
-import { AUTH_CACHE_MAX_ENTRIES, JWT_CLOCK_TOLERANCE_SECONDS, JWT_CONFIG_TTL_MS } from "../../shared/limits.ts";
+import { AUTH_CACHE_MAX_ENTRIES, JWT_CLOCK_TOLERANCE_SECONDS, JWT_CONFIG_TTL_MS, JWT_LOOKUPS_PER_SECOND } from "../../shared/limits.ts";
+import { TokenBucket } from "../../shared/token-bucket.ts";
 import { isScope, type Principal, type Scope } from "../../shared/scopes.ts";
 import type { JwtIssuer } from "../../shared/tenant-config.ts";
 import { DIRECTORY_OBJECT_NAME, tenantObjectName, type Env } from "../../durable-objects/env.ts";
@@ -25,10 +26,17 @@ export function looksLikeJwt(token: string): boolean {
   return token.length <= MAX_TOKEN_LENGTH && JWT_RE.test(token);
 }
 
+/** Directory look-ups for uncached (iss, aud) pairs, per isolate: a flood of made-up tokens stays bounded. */
+const lookups = new TokenBucket(JWT_LOOKUPS_PER_SECOND, 1, Date.now());
+
 async function resolve(env: Env, iss: string, aud: string): Promise<Resolved> {
   const cacheKey = JSON.stringify([iss, aud]);
   const hit = resolved.get(cacheKey);
   if (hit && Date.now() - hit.at < JWT_CONFIG_TTL_MS) return hit.value;
+  if (lookups.take(1, Date.now()) > 0) {
+    log.warn("JwtLookupsThrottled", {});
+    return null;
+  }
   let value: Resolved = null;
   const tenant = await env.TENANT_DIRECTORY.getByName(DIRECTORY_OBJECT_NAME).issuerTenant(iss, aud);
   if (tenant) {
@@ -51,7 +59,7 @@ function scopesOf(payload: JWTPayload, issuer: JwtIssuer): Scope[] {
   const values = typeof raw === "string" ? raw.split(/\s+/) : Array.isArray(raw) ? raw.filter((v): v is string => typeof v === "string") : [];
   const out = new Set<Scope>(issuer.default_scopes);
   for (const v of values) {
-    if (issuer.scope_map) for (const s of issuer.scope_map[v] ?? []) out.add(s);
+    if (issuer.scope_map) for (const s of Object.hasOwn(issuer.scope_map, v) ? issuer.scope_map[v]! : []) out.add(s);
     else if (isScope(v)) out.add(v);
   }
   return [...out];
@@ -66,7 +74,7 @@ export async function authenticateJwt(env: Env, token: string): Promise<Authenti
     return null;
   }
   if (typeof claims.iss !== "string") return null;
-  const audiences = typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.slice(0, 5) : [];
+  const audiences = typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.slice(0, 2) : [];
   for (const aud of audiences) {
     const found = await resolve(env, claims.iss, aud);
     if (!found) continue;

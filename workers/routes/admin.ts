@@ -58,6 +58,8 @@ function fail(error: TenantError): never {
     case "tenant_exists": throw new ApiError("conflict", "A tenant with this id already exists.");
     case "key_not_found": throw new ApiError("not_found", "No such key.");
     case "key_revoked": throw new ApiError("conflict", "The key is revoked; create a new one instead of rotating it.");
+    case "key_expired": throw new ApiError("conflict", "The key has expired; create a new one instead of rotating it.");
+    case "key_rotated": throw new ApiError("conflict", "The key was already rotated; rotate its successor instead.");
     case "issuer_taken": throw new ApiError("conflict", `Another tenant already accepts tokens from issuer ${error.issuer} for audience ${error.audience}; use an audience of your own.`);
     default: throw new ApiError("not_found", "No such tenant.");
   }
@@ -90,6 +92,7 @@ admin.post("/v1/admin/tenants", requireOperator, async (c) => {
   }
   if (issues.length) throw new ApiError("unprocessable", "The tenant is invalid.", { errors: issues });
   const id = body.tenant_id as string;
+  checkAudiences(id, config, "/config");
   const res = await tenantStub(c, id).create({ tenant_id: id, name: tenantName!, config }, c.get("actor"));
   if (!res.ok) fail(res.error);
   return c.json({ ...res.value, config }, 201);
@@ -138,11 +141,51 @@ admin.get("/v1/admin/tenants/:tenant/config", async (c) => {
   return c.json(res.value.config);
 });
 
+/**
+ * Parts of a tenant's config only the operator may set: quotas, and everything that names an
+ * operator secret or the evidence sink. A tenant admin's PUT keeps the stored values of these
+ * (when it leaves them out) and is refused when it changes them.
+ */
+const OPERATOR_ONLY = ["quotas", "evidence_store"] as const;
+
+function guardOperatorFields(stored: TenantConfig, incoming: TenantConfig): TenantConfig {
+  const out: TenantConfig = { ...incoming };
+  for (const k of OPERATOR_ONLY) {
+    if (incoming[k] === undefined) {
+      if (stored[k] !== undefined) (out as Record<string, unknown>)[k] = stored[k];
+    } else if (JSON.stringify(incoming[k]) !== JSON.stringify(stored[k])) {
+      throw new ApiError("forbidden", `Only the operator may change ${k}.`);
+    }
+  }
+  if ((incoming.forwarding?.api_key_secret_ref ?? null) !== (stored.forwarding?.api_key_secret_ref ?? null)) {
+    throw new ApiError("forbidden", "Only the operator may change forwarding.api_key_secret_ref.");
+  }
+  return out;
+}
+
+/** A JWT audience must name the tenant (as a token of it), so no tenant can claim another's. */
+function checkAudiences(tenant: string, config: TenantConfig, at = ""): void {
+  const errors: FieldIssue[] = [];
+  (config.jwt?.issuers ?? []).forEach((i, n) => {
+    if (!i.audience.toLowerCase().split(/[^a-z0-9-]+/).includes(tenant)) {
+      errors.push({ pointer: `${at}/jwt/issuers/${n}/audience`, detail: `must contain the tenant id "${tenant}", e.g. "telemetry-bridge:${tenant}"` });
+    }
+  });
+  if (errors.length) throw new ApiError("unprocessable", "The configuration is invalid.", { errors });
+}
+
 admin.put("/v1/admin/tenants/:tenant/config", async (c) => {
   const tenant = tenantId(c);
   const decoded = decodeTenantConfig(await jsonObject(c));
   if (!decoded.ok) throw new ApiError("unprocessable", "The configuration is invalid.", { errors: decoded.error });
-  const res = await tenantStub(c, tenant).putConfig(decoded.value, c.get("actor"));
+  checkAudiences(tenant, decoded.value);
+  let config = decoded.value;
+  if (c.get("actor") !== "operator") {
+    const current = await tenantStub(c, tenant).get();
+    if (!current.ok) fail(current.error);
+    config = guardOperatorFields(current.value.config, config);
+  }
+  const res = await tenantStub(c, tenant).putConfig(config, c.get("actor"));
   if (!res.ok) fail(res.error);
   forgetTenant(tenant);
   return c.json(res.value);
