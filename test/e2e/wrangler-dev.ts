@@ -14,7 +14,10 @@ export const TEST_KEYS = JSON.parse(readFileSync(new URL("../fixtures/test-signi
 export interface Bridge {
   url: string;
   stateDir: string;
+  /** Stop wrangler and workerd and delete the state (unless it was given to startBridge). */
   stop(): Promise<void>;
+  /** SIGKILL wrangler and workerd at once, as a crash would; the state stays. */
+  kill(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -28,9 +31,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startBridge(): Promise<Bridge> {
-  const port = await freePort();
-  const stateDir = mkdtempSync(join(tmpdir(), "tb-e2e-"));
+export async function startBridge(opts: { stateDir?: string; port?: number } = {}): Promise<Bridge> {
+  const port = opts.port ?? (await freePort());
+  const ownState = opts.stateDir === undefined;
+  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), "tb-e2e-"));
   const child: ChildProcess = spawn(
     "node_modules/.bin/wrangler",
     [
@@ -63,15 +67,22 @@ export async function startBridge(): Promise<Bridge> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  const exited = new Promise((r) => child.once("exit", r));
   return {
     url,
     stateDir,
     async stop() {
-      const exited = new Promise((r) => child.once("exit", r));
-      process.kill(-child.pid!, "SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
-      rmSync(stateDir, { recursive: true, force: true });
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(-child.pid!, "SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+      }
+      if (ownState) rmSync(stateDir, { recursive: true, force: true });
+    },
+    async kill() {
+      // The whole process group: wrangler and its workerd, mid-write.
+      process.kill(-child.pid!, "SIGKILL");
+      await exited;
     },
   };
 }
