@@ -1,0 +1,86 @@
+/**
+ * Property tests of the ingest decoders and the body reader: whatever bytes arrive, the
+ * answer is a value or a 4xx problem, never a throw (which would be a 500). 10,000 inputs
+ * per decoder; a failing case prints its seed, which then goes into REGRESSIONS below.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PROBLEM_CODES } from "../../shared/problem.ts";
+import { ApiError } from "../../workers/api-error.ts";
+import { gunzipText } from "../../workers/body.ts";
+import { decodeFixopsTelemetry } from "../../workers/connectors/fixops-telemetry.ts";
+import { decodeHttpLogs } from "../../workers/connectors/http-logs.ts";
+import { prepare } from "../../workers/fanout.ts";
+
+const RUNS = 10_000;
+const CONTENT_TYPES = [null, "application/json", "application/x-ndjson", "text/plain", "application/xml", "application/json; charset=utf-8", "multipart/form-data"];
+const ctx = { receivedAt: 1_764_000_000_000 };
+
+/** JSON-ish text: valid documents, hostile keys and values, and broken fragments. */
+const hostileValue = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    fc.constantFrom(null, true, 1e308, -0, 2 ** 53 + 1, "", "\u0000", "\ud800", "__proto__", "constructor"),
+    fc.double(), fc.string(), fc.integer(),
+    fc.array(tie("value"), { maxLength: 5 }),
+    fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "asset", "ts", "timestamp", "alerts", "rule", "count", "latency_ms_p95")), tie("value"), { maxKeys: 5 }),
+  ),
+})).value;
+
+const bodies = fc.oneof(
+  hostileValue.map((v) => JSON.stringify(v) ?? "null"),
+  fc.array(hostileValue, { maxLength: 5 }).map((vs) => vs.map((v) => JSON.stringify(v) ?? "null").join("\n")),
+  fc.string({ maxLength: 200 }),
+  fc.nat({ max: 200 }).map((n) => "[".repeat(n) + "]".repeat(n)),
+  fc.constantFrom('{"alerts":[{"rule":"r","count":1e400}],"latency_ms_p95":1}', '{"n":1e400}', '{"__proto__":{"asset":"x"}}', "{}\n{", '{"ts":"2026-13-45T99:99:99Z"}'),
+);
+
+function isClientProblem(code: string): boolean {
+  const status = PROBLEM_CODES[code as keyof typeof PROBLEM_CODES]?.[0];
+  return status !== undefined && status >= 400 && status < 500;
+}
+
+describe("decoders never throw", () => {
+  for (const [name, decode] of [["http logs", decodeHttpLogs], ["FixOps telemetry", decodeFixopsTelemetry]] as const) {
+    it(`${name}: a value or a 4xx problem for ${RUNS} hostile bodies`, () => {
+      fc.assert(
+        fc.property(bodies, fc.constantFrom(...CONTENT_TYPES), (body, ct) => {
+          const res = decode(body, ct, ctx);
+          if (!res.ok) return isClientProblem(res.error.code);
+          // What decodes must also canonicalise and size-check without a throw other than ApiError.
+          try {
+            prepare(res.value);
+          } catch (e) {
+            if (!(e instanceof ApiError)) throw e;
+          }
+          return true;
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+
+  it(`gzip bodies: text or a 4xx ApiError for ${RUNS} corrupted streams`, async () => {
+    const base = new Uint8Array(await new Response(new Blob(['{"a":1}\n{"b":2}\n']).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat({ max: base.length }), fc.uint8Array({ maxLength: 16 }), (flips, cut, tail) => {
+        const bytes = new Uint8Array([...base.slice(0, cut), ...tail]);
+        for (const [at, v] of flips) if (at < bytes.length) bytes[at] = v;
+        try {
+          gunzipText(bytes, 1024 * 1024);
+          return true;
+        } catch (e) {
+          return e instanceof ApiError && isClientProblem(e.code);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("regressions found by the properties above", () => {
+  it("1e400 (parses as Infinity) is a 422, not a throw", () => {
+    const res = decodeHttpLogs('{"n":1e400}', null, ctx);
+    expect(res).toMatchObject({ ok: false, error: { code: "unprocessable" } });
+  });
+});
