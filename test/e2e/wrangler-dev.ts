@@ -94,8 +94,8 @@ export async function adminCall(bridge: Bridge, path: string, method = "GET", bo
 }
 
 /** A tenant and a key with every scope; returns the key. */
-export async function tenantKey(bridge: Bridge, tenant: string): Promise<string> {
-  const t = await adminCall(bridge, "/v1/admin/tenants", "POST", { tenant_id: tenant, name: tenant });
+export async function tenantKey(bridge: Bridge, tenant: string, config?: unknown): Promise<string> {
+  const t = await adminCall(bridge, "/v1/admin/tenants", "POST", { tenant_id: tenant, name: tenant, ...(config ? { config } : {}) });
   if (t.status !== 201) throw new Error(`tenant: ${t.status} ${await t.text()}`);
   const k = await adminCall(bridge, `/v1/admin/tenants/${tenant}/keys`, "POST", { scopes: ["ingest", "read", "evidence"] });
   if (k.status !== 201) throw new Error(`key: ${k.status} ${await k.text()}`);
