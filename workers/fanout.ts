@@ -21,6 +21,8 @@ export interface AssetOutcome {
   error?: "rate_limited" | "unavailable";
   /** With rate_limited: when the asset accepts events again. */
   retry_after_seconds?: number;
+  /** Every slice was a redelivery of a batch already stored (nothing stored again). */
+  duplicate?: boolean;
 }
 
 /** Canonicalise every record; reject the whole request if any is too large. */
@@ -54,7 +56,11 @@ export function prepare(events: TelemetryEvent[]): Map<string, { events: Prepare
   return groups;
 }
 
-export async function fanOut(env: Env, tenant: string, ring: RingConfig, eventsPerSecond: number, events: TelemetryEvent[]): Promise<AssetOutcome[]> {
+/**
+ * Append every asset's events. With a `dedupeKey` (the request's redelivery identity), each
+ * asset's object drops a batch it has already stored, so a retried request stores nothing twice.
+ */
+export async function fanOut(env: Env, tenant: string, ring: RingConfig, eventsPerSecond: number, events: TelemetryEvent[], dedupeKey?: string): Promise<AssetOutcome[]> {
   const groups = [...prepare(events)];
   const outcomes: AssetOutcome[] = new Array(groups.length);
   let next = 0;
@@ -62,29 +68,35 @@ export async function fanOut(env: Env, tenant: string, ring: RingConfig, eventsP
     while (next < groups.length) {
       const i = next++;
       const [asset, group] = groups[i]!;
-      outcomes[i] = await appendGroup(env, { tenant, asset, ring, ...(eventsPerSecond > 0 ? { events_per_second: eventsPerSecond } : {}) }, group.events, group.bytes);
+      outcomes[i] = await appendGroup(env, { tenant, asset, ring, ...(eventsPerSecond > 0 ? { events_per_second: eventsPerSecond } : {}) }, group.events, group.bytes, dedupeKey);
     }
   };
   await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, groups.length) }, worker));
   return outcomes;
 }
 
-async function appendGroup(env: Env, ref: AssetRef, events: PreparedEvent[], bytes: number[]): Promise<AssetOutcome> {
+async function appendGroup(env: Env, ref: AssetRef, events: PreparedEvent[], bytes: number[], dedupeKey?: string): Promise<AssetOutcome> {
   const { tenant, asset } = ref;
   const stub = env.ASSET_LOG.getByName(assetObjectName(tenant, asset));
   let accepted = 0;
   let from = 0;
+  let duplicates = 0;
+  let slices = 0;
   try {
     while (from < events.length) {
       let to = from;
       let size = 0;
       while (to < events.length && (to === from || size + bytes[to]! <= APPEND_SLICE_MAX_BYTES)) size += bytes[to++]!;
-      const res = await stub.append(ref, events.slice(from, to));
+      // Slices of one request split the same way every time, so each has a stable key.
+      const opts = dedupeKey === undefined ? {} : { dedupe_key: `${dedupeKey}#${slices}` };
+      const res = await stub.append(ref, events.slice(from, to), opts);
       if (res.retry_after_seconds) return { asset, accepted, error: "rate_limited", retry_after_seconds: res.retry_after_seconds };
       accepted += res.accepted;
+      if (res.duplicate) duplicates++;
+      slices++;
       from = to;
     }
-    return { asset, accepted };
+    return duplicates > 0 && duplicates === slices ? { asset, accepted, duplicate: true } : { asset, accepted };
   } catch (e) {
     log.error("AppendFailed", { tenant, asset, accepted, error: String((e as Error).message ?? e) });
     return { asset, accepted, error: "unavailable" };

@@ -38,6 +38,8 @@ export interface AppendResult {
   rows_written: number;
   /** Set when the asset's ingest cap refused the batch (nothing stored): seconds to wait. */
   retry_after_seconds?: number;
+  /** Set when the batch's dedupe key was seen before: nothing stored, the original range returned. */
+  duplicate?: boolean;
 }
 
 export interface BufferStats {
@@ -92,7 +94,9 @@ export class AssetLog extends DurableObject<Env> {
   }
 
   /** Append events as stored lines. All-or-nothing: the batch commits in one transaction. */
-  async append(ref: AssetRef, events: PreparedEvent[]): Promise<AppendResult> {
+  async append(ref: AssetRef, events: PreparedEvent[], opts: { dedupe_key?: string } = {}): Promise<AppendResult> {
+    const seen = opts.dedupe_key === undefined ? undefined : this.#seenBatch(opts.dedupe_key);
+    if (seen) return { accepted: seen.end_seq - seen.first_seq, first_seq: seen.first_seq, end_seq: seen.end_seq, rows_written: 0, duplicate: true };
     const wait = this.#admit(ref, events.length);
     if (wait > 0) return { accepted: 0, first_seq: this.#head.nextSeq, end_seq: this.#head.nextSeq, rows_written: 0, retry_after_seconds: wait };
     if (!this.#ready) {
@@ -112,12 +116,16 @@ export class AssetLog extends DurableObject<Env> {
       let chunkFrontier = frontier.encode();
       let lines: string[] = [];
       let bytes = 0;
+      let batchChunk = true;
       const flush = () => {
         if (!lines.length) return;
+        // The batch's first chunk carries its dedupe key; its end is known after the loop.
+        const key = batchChunk ? opts.dedupe_key ?? null : null;
         rowsWritten += this.#sql.exec(
-          "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines) VALUES (?, ?, ?, ?, ?, ?)",
-          chunkFirst, seq, rts, bytes, chunkFrontier, lines.join(""),
+          "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines, dedupe_key, batch_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          chunkFirst, seq, rts, bytes, chunkFrontier, lines.join(""), key, key === null ? null : first + events.length,
         ).rowsWritten;
+        batchChunk = false;
         chunkFirst = seq;
         chunkFrontier = frontier.encode();
         lines = [];
@@ -292,6 +300,15 @@ export class AssetLog extends DurableObject<Env> {
       .touchAsset({ asset: ref.asset, first_seen: rts, last_seen: rts, events_total: this.#head.nextSeq })
       .catch(() => { this.#reportedAt = -Infinity; });
     if (first) await report;
+  }
+
+  /** The range a batch with this dedupe key was stored at, while its first chunk is still stored. */
+  #seenBatch(key: string): { first_seq: number; end_seq: number } | undefined {
+    if (!this.#ready) return undefined;
+    const row = this.#sql
+      .exec<{ first_seq: number; batch_end: number }>("SELECT first_seq, batch_end FROM chunks WHERE dedupe_key = ? LIMIT 1", key)
+      .toArray()[0];
+    return row ? { first_seq: row.first_seq, end_seq: row.batch_end } : undefined;
   }
 
   /** Seconds to wait before this batch may be stored (0: admitted). Kept in memory: a restart refills it. */

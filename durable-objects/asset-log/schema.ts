@@ -38,4 +38,10 @@ export const ASSET_LOG_MIGRATIONS = [
      root_after TEXT NOT NULL
    );
    CREATE INDEX bundles_range ON bundles (first_seq, end_seq);`,
+  // Redelivery de-duplication by batch: the first chunk of a batch sent with a dedupe key keeps
+  // the key and the batch's end. A partial index, so chunks without a key write no index row;
+  // trimming a chunk forgets its key with it (redeliveries are dropped within the ring window).
+  `ALTER TABLE chunks ADD COLUMN dedupe_key TEXT;
+   ALTER TABLE chunks ADD COLUMN batch_end INTEGER;
+   CREATE INDEX chunks_dedupe ON chunks (dedupe_key) WHERE dedupe_key IS NOT NULL;`,
 ] as const;

@@ -223,3 +223,23 @@ describe("ring buffer trimming", () => {
     }
   });
 });
+
+describe("redelivery de-duplication", () => {
+  it("stores a batch once per dedupe key, while its first chunk is in the buffer", async () => {
+    const ref = { tenant: "t1", asset: "dedupe", ring: { max_lines: 3, max_seconds: 21_600 } };
+    const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+    const first = await stub.append(ref, events(2, (i) => ({ i })), { dedupe_key: "req-1" });
+    expect(first).toMatchObject({ accepted: 2, first_seq: 0, end_seq: 2 });
+    expect(first.duplicate).toBeUndefined();
+    const again = await stub.append(ref, events(2, (i) => ({ i })), { dedupe_key: "req-1" });
+    expect(again).toMatchObject({ accepted: 2, first_seq: 0, end_seq: 2, duplicate: true, rows_written: 0 });
+    expect((await stub.stats(ref)).next_seq).toBe(2);
+    // A batch with a key writes its chunk and one index row; one without writes the chunk only.
+    expect((await stub.append(ref, events(1, () => ({})), { dedupe_key: "req-2" })).rows_written).toBe(2);
+    expect((await stub.append(ref, events(1, () => ({})))).rows_written).toBe(1);
+    // Once req-1's chunk is trimmed (max_lines 3), its key is forgotten with it.
+    await stub.append(ref, events(3, () => ({})));
+    await runDurableObjectAlarm(stub);
+    expect((await stub.append(ref, events(2, (i) => ({ i })), { dedupe_key: "req-1" })).duplicate).toBeUndefined();
+  });
+});

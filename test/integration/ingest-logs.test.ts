@@ -72,3 +72,19 @@ describe("POST /v1/logs", () => {
     expect(text).toMatch(/^\{"asset":"j","record":\{"a":\{"b":\[3,"é"\],"y":2\.5\},"ts":"2026-01-01T00:00:00\+01:00","z":1\},"rts":"[^"]+","seq":0,"source":"http","ts":"2025-12-31T23:00:00\.000Z"\}\n$/);
   });
 });
+
+describe("Idempotency-Key", () => {
+  it("stores a retried request once and says it was a replay", async () => {
+    const key = await tenantWithKey("logs-idem");
+    const body = JSON.stringify([{ asset: "a", n: 1 }, { asset: "b", n: 2 }]);
+    const first = await post("/v1/logs", key, body, { "Idempotency-Key": "batch-0001" });
+    expect(await first.json()).toEqual({ ok: true, accepted: 2, assets: { a: 1, b: 1 } });
+    expect(first.headers.get("idempotent-replay")).toBeNull();
+    const retry = await post("/v1/logs", key, body, { "Idempotency-Key": "batch-0001" });
+    expect(await retry.json()).toEqual({ ok: true, accepted: 2, assets: { a: 1, b: 1 } });
+    expect(retry.headers.get("idempotent-replay")).toBe("true");
+    expect((await post("/v1/logs", key, body, { "Idempotency-Key": "batch-0002" })).headers.get("idempotent-replay")).toBeNull();
+    expect((await stored(key, "a")).map((l) => l.record.n)).toEqual([1, 1]);
+    expect((await post("/v1/logs", key, body, { "Idempotency-Key": "has space" })).status).toBe(400);
+  });
+});

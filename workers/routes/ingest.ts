@@ -39,6 +39,7 @@ async function decodeRequest(c: Context<AppEnv>, decoder: Decoder): Promise<Tele
 async function store(c: Context<AppEnv>, events: TelemetryEvent[]): Promise<{ outcomes: AssetOutcome[]; accepted: number }> {
   const principal = c.get("principal");
   const config = c.get("tenantConfig");
+  const dedupe = dedupeKey(c);
   const quotas = effectiveQuotas(c.env, config);
   const wait = await spendQuota(c.env, principal, quotas, events.length);
   if (wait > 0) {
@@ -46,7 +47,8 @@ async function store(c: Context<AppEnv>, events: TelemetryEvent[]): Promise<{ ou
       headers: { "Retry-After": String(wait) },
     });
   }
-  const outcomes = await fanOut(c.env, principal.tenant, effectiveRing(c.env, config), quotas.asset_events_per_second, events);
+  const outcomes = await fanOut(c.env, principal.tenant, effectiveRing(c.env, config), quotas.asset_events_per_second, events, dedupe);
+  if (outcomes.length > 0 && outcomes.every((o) => o.duplicate)) c.header("Idempotent-Replay", "true");
   const accepted = outcomes.reduce((n, o) => n + o.accepted, 0);
   c.set("events", accepted);
   if (accepted === 0 && outcomes.some((o) => o.error)) {
@@ -59,6 +61,21 @@ async function store(c: Context<AppEnv>, events: TelemetryEvent[]): Promise<{ ou
     });
   }
   return { outcomes, accepted };
+}
+
+const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * The request's redelivery identity: its `Idempotency-Key`, scoped to the credential that
+ * sent it. A retried request with the same key stores nothing twice.
+ */
+function dedupeKey(c: Context<AppEnv>): string | undefined {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY_RE.test(key)) {
+    throw new ApiError("invalid_parameter", "Idempotency-Key must be 1-200 visible ASCII characters.", { errors: [{ pointer: "/headers/idempotency-key", detail: "invalid" }] });
+  }
+  return `idem:${c.get("principal").keyId}:${key}`;
 }
 
 function retryAfter(outcomes: AssetOutcome[]): number {
