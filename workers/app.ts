@@ -12,6 +12,7 @@ import { bundles } from "./routes/bundles.ts";
 import { evidence } from "./routes/evidence.ts";
 import { health } from "./routes/health.ts";
 import { ingest } from "./routes/ingest.ts";
+import { ingestAws } from "./routes/ingest-aws.ts";
 import { jwks } from "./routes/jwks.ts";
 
 export const app = new Hono<AppEnv>();
@@ -38,6 +39,7 @@ app.use(async (c, next) => {
 
 app.route("/", health);
 app.route("/", ingest);
+app.route("/", ingestAws);
 app.route("/", assets);
 app.route("/", evidence);
 app.route("/", bundles);

@@ -3,6 +3,7 @@
  * or NDJSON — what Fluent Bit (`json`, `json_lines`) and Vector (`ndjson`) send.
  */
 import { DEFAULT_ASSET, isValidAssetId, parseTimestamp, type TelemetryEvent } from "../../shared/events.ts";
+import { normalizeLevel } from "../../shared/levels.ts";
 import { MAX_RECORDS_PER_REQUEST } from "../../shared/limits.ts";
 import type { FieldIssue } from "../../shared/problem.ts";
 import type { DecodeContext } from "./fixops-telemetry.ts";
@@ -54,8 +55,8 @@ export function decodeHttpLogs(text: string, contentType: string | null, ctx: De
       ts = parsed;
     }
     const ev: TelemetryEvent = { ts, asset, source: "http", record };
-    const level = firstString(record, LEVEL_FIELDS);
-    if (level !== undefined) ev.level = level.toLowerCase();
+    const level = normalizeLevel(firstString(record, LEVEL_FIELDS));
+    if (level !== undefined) ev.level = level;
     const message = firstString(record, MESSAGE_FIELDS);
     if (message !== undefined) ev.message = message;
     events.push(ev);

@@ -14,11 +14,12 @@ import { spendQuota } from "../quota.ts";
 import { requestAsset } from "../request-asset.ts";
 import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
 
-type Decoder = (text: string, contentType: string | null, ctx: DecodeContext) => Decoded<TelemetryEvent[]>;
+export type Decoder = (text: string, contentType: string | null, ctx: DecodeContext) => Decoded<TelemetryEvent[]>;
 
 export const ingest = new Hono<AppEnv>();
 
-async function decodeRequest(c: Context<AppEnv>, decoder: Decoder): Promise<TelemetryEvent[]> {
+/** Read, bound and decode the body with a connector; a bad body becomes a 4xx ApiError. */
+export async function decodeRequest(c: Context<AppEnv>, decoder: Decoder): Promise<{ events: TelemetryEvent[]; text: string }> {
   const asset = requestAsset(c.req.raw);
   const text = await readBodyText(c.req.raw);
   if (!text.trim()) throw new ApiError("invalid_body", "The request body is empty.");
@@ -29,17 +30,18 @@ async function decodeRequest(c: Context<AppEnv>, decoder: Decoder): Promise<Tele
     const { code, detail, errors } = decoded.error;
     throw new ApiError(code, detail, errors ? { errors } : {});
   }
-  return decoded.value;
+  return { events: decoded.value, text };
 }
 
 /**
  * Check quotas, store, and answer: 200 when every asset committed, 207 when some did,
  * 429 when quotas or every asset's cap refused, 503 when storage failed for all.
  */
-async function store(c: Context<AppEnv>, events: TelemetryEvent[]): Promise<{ outcomes: AssetOutcome[]; accepted: number }> {
+export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], sourceDedupeKey?: string): Promise<{ outcomes: AssetOutcome[]; accepted: number }> {
   const principal = c.get("principal");
   const config = c.get("tenantConfig");
-  const dedupe = dedupeKey(c);
+  // The client's Idempotency-Key wins; else the source's own redelivery identity, if it has one.
+  const dedupe = dedupeKey(c) ?? sourceDedupeKey;
   const quotas = effectiveQuotas(c.env, config);
   const wait = await spendQuota(c.env, principal, quotas, events.length);
   if (wait > 0) {
@@ -82,7 +84,7 @@ function retryAfter(outcomes: AssetOutcome[]): number {
   return Math.max(RETRY_AFTER_SECONDS, ...outcomes.map((o) => o.retry_after_seconds ?? 0));
 }
 
-function partial(c: Context<AppEnv>, outcomes: AssetOutcome[], accepted: number) {
+export function partial(c: Context<AppEnv>, outcomes: AssetOutcome[], accepted: number) {
   return c.json({
     ok: false, accepted,
     assets: Object.fromEntries(outcomes.map((o) => [o.asset, o.accepted])),
@@ -94,8 +96,8 @@ function partial(c: Context<AppEnv>, outcomes: AssetOutcome[], accepted: number)
 }
 
 const telemetry = async (c: Context<AppEnv>) => {
-  const events = await decodeRequest(c, decodeFixopsTelemetry);
-  const { outcomes, accepted } = await store(c, events);
+  const { events } = await decodeRequest(c, decodeFixopsTelemetry);
+  const { outcomes, accepted } = await storeEvents(c, events);
   if (outcomes.some((o) => o.error)) return partial(c, outcomes, accepted);
   return c.json({ ok: true, accepted, asset: events[0]!.asset });
 };
@@ -103,9 +105,14 @@ const telemetry = async (c: Context<AppEnv>) => {
 ingest.post("/v1/telemetry", requireScope("ingest"), telemetry);
 ingest.post("/telemetry", requireScope("ingest"), telemetry);
 
-ingest.post("/v1/logs", requireScope("ingest"), async (c) => {
-  const events = await decodeRequest(c, decodeHttpLogs);
-  const { outcomes, accepted } = await store(c, events);
+/** The common answer of batch ingest routes: 200 with per-asset counts, or 207 when some failed. */
+export function batchAnswer(c: Context<AppEnv>, outcomes: AssetOutcome[], accepted: number) {
   if (outcomes.some((o) => o.error)) return partial(c, outcomes, accepted);
   return c.json({ ok: true, accepted, assets: Object.fromEntries(outcomes.map((o) => [o.asset, o.accepted])) });
+}
+
+ingest.post("/v1/logs", requireScope("ingest"), async (c) => {
+  const { events } = await decodeRequest(c, decodeHttpLogs);
+  const { outcomes, accepted } = await storeEvents(c, events);
+  return batchAnswer(c, outcomes, accepted);
 });
