@@ -14,6 +14,7 @@ import { health } from "./routes/health.ts";
 import { ingest } from "./routes/ingest.ts";
 import { ingestAws } from "./routes/ingest-aws.ts";
 import { jwks } from "./routes/jwks.ts";
+import { splunkHec } from "./routes/splunk-hec.ts";
 
 export const app = new Hono<AppEnv>();
 
@@ -40,6 +41,7 @@ app.use(async (c, next) => {
 app.route("/", health);
 app.route("/", ingest);
 app.route("/", ingestAws);
+app.route("/", splunkHec);
 app.route("/", assets);
 app.route("/", evidence);
 app.route("/", bundles);

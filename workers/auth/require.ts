@@ -8,7 +8,7 @@ import { authenticateKey, presentedKey, type Authenticated } from "./api-key-aut
 import { authenticateJwt, looksLikeJwt } from "./jwt-auth.ts";
 
 /** An API key or a JWT bearer token, whichever the credential is. */
-async function authenticate(env: AppEnv["Bindings"], credential: string): Promise<Authenticated | null> {
+export async function authenticate(env: AppEnv["Bindings"], credential: string): Promise<Authenticated | null> {
   return looksLikeJwt(credential) ? authenticateJwt(env, credential) : authenticateKey(env, credential);
 }
 
