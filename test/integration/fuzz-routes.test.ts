@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 
 const routes = fc.constantFrom(
-  ["POST", "/v1/logs"], ["POST", "/v1/telemetry"], ["POST", "/telemetry"],
+  ["POST", "/v1/logs"], ["POST", "/v1/telemetry"], ["POST", "/telemetry"], ["POST", "/v1/ingest/aws/cloudwatch"], ["POST", "/services/collector/event"],
   ["GET", "/v1/assets/a/evidence"], ["GET", "/evidence"], ["GET", "/v1/assets/a/bundles"], ["GET", "/v1/assets"],
   ["GET", "/v1/bundles/evidence-20260101-000000-00000000/records.jsonl.gz"],
   ["POST", "/v1/admin/tenants"], ["PUT", "/v1/admin/tenants/fuzz-routes/config"], ["POST", "/v1/admin/tenants/fuzz-routes/keys"],
@@ -25,7 +25,8 @@ describe("routes under hostile input", () => {
   it(`never answer 5xx (${RUNS} requests)`, async () => {
     await fc.assert(
       fc.asyncProperty(routes, queries, body, headerValue, headerValue, headerValue, fc.boolean(), async ([method, path], query, b, ct, ce, asset, asAdmin) => {
-        const headers: Record<string, string> = { Authorization: `Bearer ${asAdmin ? ADMIN_TOKEN : key}`, "Content-Type": ct, "Content-Encoding": ce, "X-Asset-Id": asset };
+        const scheme = path.startsWith("/services/") ? "Splunk" : "Bearer";
+        const headers: Record<string, string> = { Authorization: `${scheme} ${asAdmin ? ADMIN_TOKEN : key}`, "Content-Type": ct, "Content-Encoding": ce, "X-Asset-Id": asset };
         const init: RequestInit = { method, headers };
         if (method !== "GET") init.body = b;
         const res = await call(path + query, init);

@@ -10,6 +10,8 @@ import { ApiError } from "../../workers/api-error.ts";
 import { gunzipText } from "../../workers/body.ts";
 import { decodeFixopsTelemetry } from "../../workers/connectors/fixops-telemetry.ts";
 import { decodeHttpLogs } from "../../workers/connectors/http-logs.ts";
+import { decodeCloudWatch } from "../../workers/connectors/aws-cloudwatch.ts";
+import { decodeHec } from "../../workers/connectors/splunk-hec.ts";
 import { prepare } from "../../workers/fanout.ts";
 
 const RUNS = 10_000;
@@ -59,6 +61,27 @@ describe("decoders never throw", () => {
       );
     });
   }
+
+  it(`Splunk HEC: events or a HEC 4xx reply for ${RUNS} hostile bodies`, () => {
+    fc.assert(
+      fc.property(bodies, (body) => {
+        const res = decodeHec(body, ctx);
+        return res.ok || (res.reply.status >= 400 && res.reply.status < 500);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`CloudWatch: a value or a 4xx problem for ${RUNS} hostile payloads, base64 and gzip included`, () => {
+    const awslogs = fc.oneof(bodies, fc.string({ maxLength: 100 }).map((d) => JSON.stringify({ awslogs: { data: d } })), fc.uint8Array({ maxLength: 100 }).map((b) => JSON.stringify({ awslogs: { data: btoa(String.fromCharCode(...b)) } })));
+    fc.assert(
+      fc.property(awslogs, (body) => {
+        const res = decodeCloudWatch(body, "application/json", ctx);
+        return res.ok || isClientProblem(res.error.code);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 
   it(`gzip bodies: text or a 4xx ApiError for ${RUNS} corrupted streams`, async () => {
     const base = new Uint8Array(await new Response(new Blob(['{"a":1}\n{"b":2}\n']).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
