@@ -12,6 +12,7 @@ import { decodeFixopsTelemetry } from "../../workers/connectors/fixops-telemetry
 import { decodeHttpLogs } from "../../workers/connectors/http-logs.ts";
 import { decodeCloudWatch } from "../../workers/connectors/aws-cloudwatch.ts";
 import { decodeHec } from "../../workers/connectors/splunk-hec.ts";
+import { decodeFirehose } from "../../workers/connectors/aws-firehose.ts";
 import { prepare } from "../../workers/fanout.ts";
 
 const RUNS = 10_000;
@@ -77,6 +78,18 @@ describe("decoders never throw", () => {
     fc.assert(
       fc.property(awslogs, (body) => {
         const res = decodeCloudWatch(body, "application/json", ctx);
+        return res.ok || isClientProblem(res.error.code);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`Firehose: a value or a 4xx problem for ${RUNS} hostile deliveries`, () => {
+    const record = fc.oneof(fc.string({ maxLength: 60 }), fc.uint8Array({ maxLength: 60 }).map((b) => btoa(String.fromCharCode(...b))), bodies.map((t) => btoa(unescape(encodeURIComponent(t)))));
+    const delivery = fc.oneof(bodies, fc.tuple(fc.string({ maxLength: 20 }), fc.array(record, { maxLength: 4 })).map(([id, rs]) => JSON.stringify({ requestId: id, timestamp: 1764000000000, records: rs.map((data) => ({ data })) })));
+    fc.assert(
+      fc.property(delivery, (body) => {
+        const res = decodeFirehose(body, ctx);
         return res.ok || isClientProblem(res.error.code);
       }),
       { numRuns: RUNS },
