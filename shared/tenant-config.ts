@@ -59,6 +59,8 @@ export interface JwtIssuer {
   /** Claim value -> bridge scopes. Without a map, claim values that are bridge scopes are used as is. */
   scope_map?: Record<string, Scope[]>;
   default_scopes: Scope[];
+  /** Claims that must have exactly these values, e.g. a Pub/Sub push service account's `email`. */
+  required_claims?: Record<string, string | boolean>;
 }
 
 /** Ingest quotas; 0 means unlimited. */
@@ -236,7 +238,7 @@ function jwt(v: unknown, at: string, issues: Issues): TenantConfig["jwt"] {
     const p = `${at}/issuers/${i}`;
     const e = object(x, p, issues);
     if (!e) return [];
-    onlyKeys(e, ["issuer", "audience", "jwks", "jwks_url", "algorithms", "scope_claim", "scope_map", "default_scopes"], p, issues);
+    onlyKeys(e, ["issuer", "audience", "jwks", "jwks_url", "algorithms", "scope_claim", "scope_map", "default_scopes", "required_claims"], p, issues);
     const issuer = string(e.issuer, `${p}/issuer`, issues, { max: 512 });
     const audience = string(e.audience, `${p}/audience`, issues, { max: 512 });
     const out: Partial<JwtIssuer> = { issuer, audience };
@@ -262,6 +264,16 @@ function jwt(v: unknown, at: string, issues: Issues): TenantConfig["jwt"] {
       if (m) out.scope_map = Object.fromEntries(Object.entries(m).slice(0, 50).map(([k, s]) => [k, scopes(s, `${p}/scope_map/${k}`, issues)]));
     }
     out.default_scopes = e.default_scopes === undefined ? [] : scopes(e.default_scopes, `${p}/default_scopes`, issues);
+    if (e.required_claims !== undefined) {
+      const rc = object(e.required_claims, `${p}/required_claims`, issues);
+      if (rc) {
+        out.required_claims = {};
+        for (const [k, v] of Object.entries(rc).slice(0, 10)) {
+          if (typeof v === "string" || typeof v === "boolean") out.required_claims[k] = v;
+          else issues.add(`${p}/required_claims/${k}`, "must be a string or a boolean");
+        }
+      }
+    }
     return issuer && audience ? [out as JwtIssuer] : [];
   });
   const seen = new Set<string>();

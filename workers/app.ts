@@ -13,6 +13,7 @@ import { evidence } from "./routes/evidence.ts";
 import { health } from "./routes/health.ts";
 import { ingest } from "./routes/ingest.ts";
 import { ingestAws } from "./routes/ingest-aws.ts";
+import { ingestGcp } from "./routes/ingest-gcp.ts";
 import { jwks } from "./routes/jwks.ts";
 import { splunkHec } from "./routes/splunk-hec.ts";
 
@@ -41,6 +42,7 @@ app.use(async (c, next) => {
 app.route("/", health);
 app.route("/", ingest);
 app.route("/", ingestAws);
+app.route("/", ingestGcp);
 app.route("/", splunkHec);
 app.route("/", assets);
 app.route("/", evidence);

@@ -13,6 +13,7 @@ import { decodeHttpLogs } from "../../workers/connectors/http-logs.ts";
 import { decodeCloudWatch } from "../../workers/connectors/aws-cloudwatch.ts";
 import { decodeHec } from "../../workers/connectors/splunk-hec.ts";
 import { decodeFirehose } from "../../workers/connectors/aws-firehose.ts";
+import { decodePubSub } from "../../workers/connectors/gcp-pubsub.ts";
 import { prepare } from "../../workers/fanout.ts";
 
 const RUNS = 10_000;
@@ -90,6 +91,18 @@ describe("decoders never throw", () => {
     fc.assert(
       fc.property(delivery, (body) => {
         const res = decodeFirehose(body, ctx);
+        return res.ok || isClientProblem(res.error.code);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`Pub/Sub: a value or a 4xx problem for ${RUNS} hostile pushes`, () => {
+    const pushes = fc.oneof(bodies, fc.tuple(bodies, fc.string({ maxLength: 20 })).map(([t, id]) => JSON.stringify({ message: { data: btoa(unescape(encodeURIComponent(t))), messageId: id } })));
+    const headers = new Headers({ "x-goog-pubsub-message-id": "m" });
+    fc.assert(
+      fc.property(pushes, fc.boolean(), (body, withHeaders) => {
+        const res = decodePubSub(body, withHeaders ? headers : new Headers(), ctx);
         return res.ok || isClientProblem(res.error.code);
       }),
       { numRuns: RUNS },

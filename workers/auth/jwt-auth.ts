@@ -86,6 +86,12 @@ export async function authenticateJwt(env: Env, token: string): Promise<Authenti
         clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ["exp"],
       });
+      for (const [claim, want] of Object.entries(found.issuer.required_claims ?? {})) {
+        if (payload[claim] !== want) {
+          log.warn("JwtRejected", { tenant: found.tenant, reason: "required_claim", claim });
+          return null;
+        }
+      }
       const sub = typeof payload.sub === "string" ? payload.sub.slice(0, 64) : "unknown";
       const principal: Principal = { tenant: found.tenant, keyId: `jwt:${sub}`, scopes: scopesOf(payload, found.issuer) };
       return { principal, config: found.config };

@@ -1,0 +1,41 @@
+/**
+ * `POST /v1/ingest/gcp/pubsub`: Pub/Sub push subscriptions. Credentials: the push's OIDC token
+ * (a JWT issuer of the tenant, e.g. accounts.google.com with the subscription's audience and
+ * `required_claims: {"email": "<push service account>"}`), an API key as Bearer, or `?key=` for
+ * subscriptions that send no token. Pub/Sub acks only 102, 200, 201, 202 and 204: 200 is sent
+ * only when every event is stored; permanently bad messages get 4xx (route them to a dead-letter
+ * topic); anything retryable gets 429/503.
+ */
+import { Hono } from "hono";
+import { ApiError } from "../api-error.ts";
+import type { AppEnv } from "../app-env.ts";
+import { authenticate } from "../auth/require.ts";
+import { readBodyText } from "../body.ts";
+import { decodePubSub } from "../connectors/gcp-pubsub.ts";
+import { requestAsset } from "../request-asset.ts";
+import { storeEvents } from "./ingest.ts";
+import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
+
+export const ingestGcp = new Hono<AppEnv>();
+
+const CHALLENGE = { headers: { "WWW-Authenticate": 'Bearer realm="telemetry-bridge"' } };
+
+ingestGcp.post("/v1/ingest/gcp/pubsub", async (c) => {
+  const credential = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? c.req.query("key");
+  if (!credential) throw new ApiError("unauthorized", "Configure the push subscription's OIDC token, or add ?key=<api key> to its endpoint.", CHALLENGE);
+  const auth = await authenticate(c.env, credential);
+  if (!auth) throw new ApiError("unauthorized", "The push token or key is not valid.", CHALLENGE);
+  if (!auth.principal.scopes.includes("ingest")) throw new ApiError("forbidden", 'This credential lacks the "ingest" scope.');
+  c.set("principal", auth.principal);
+  c.set("tenantConfig", auth.config);
+  const asset = requestAsset(c.req.raw);
+  const decoded = decodePubSub(await readBodyText(c.req.raw), c.req.raw.headers, { receivedAt: Date.now(), ...(asset ? { asset } : {}) });
+  if (!decoded.ok) throw new ApiError(decoded.error.code, decoded.error.detail, decoded.error.errors ? { errors: decoded.error.errors } : {});
+  // Pub/Sub redelivers with the same messageId: that is its redelivery key.
+  const { outcomes, accepted } = await storeEvents(c, decoded.value.events, `ps:${decoded.value.messageId}`);
+  if (outcomes.some((o) => o.error)) {
+    // 207 is not an ack: ask for a redelivery, which stores only what is missing.
+    throw new ApiError("unavailable", "Some events could not be stored yet; Pub/Sub will redeliver.", { headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } });
+  }
+  return c.json({ ok: true, accepted, message_id: decoded.value.messageId, assets: Object.fromEntries(outcomes.map((o) => [o.asset, o.accepted])) });
+});
