@@ -7,7 +7,7 @@ const ALIASES: Record<string, Level> = {
   error: "ERROR", err: "ERROR",
   warn: "WARN", warning: "WARN",
   info: "INFO", notice: "INFO", information: "INFO", informational: "INFO",
-  debug: "DEBUG", trace: "DEBUG",
+  debug: "DEBUG", trace: "DEBUG", verbose: "DEBUG",
 };
 
 /** The normalised level of a source's level string, or undefined when it is not one we know. */
