@@ -16,6 +16,7 @@ import { ingestAws } from "./routes/ingest-aws.ts";
 import { ingestAzure } from "./routes/ingest-azure.ts";
 import { ingestGcp } from "./routes/ingest-gcp.ts";
 import { jwks } from "./routes/jwks.ts";
+import { otlp } from "./routes/otlp.ts";
 import { splunkHec } from "./routes/splunk-hec.ts";
 
 export const app = new Hono<AppEnv>();
@@ -45,6 +46,7 @@ app.route("/", ingest);
 app.route("/", ingestAws);
 app.route("/", ingestGcp);
 app.route("/", ingestAzure);
+app.route("/", otlp);
 app.route("/", splunkHec);
 app.route("/", assets);
 app.route("/", evidence);

@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 
 const routes = fc.constantFrom(
-  ["POST", "/v1/logs"], ["POST", "/v1/telemetry"], ["POST", "/telemetry"], ["POST", "/v1/ingest/aws/cloudwatch"], ["POST", "/services/collector/event"], ["POST", "/v1/ingest/aws/firehose"], ["POST", "/v1/ingest/gcp/pubsub"], ["POST", "/v1/ingest/azure/eventhub"], ["OPTIONS", "/v1/ingest/azure/eventhub"],
+  ["POST", "/v1/logs"], ["POST", "/v1/telemetry"], ["POST", "/telemetry"], ["POST", "/v1/ingest/aws/cloudwatch"], ["POST", "/services/collector/event"], ["POST", "/v1/ingest/aws/firehose"], ["POST", "/v1/ingest/gcp/pubsub"], ["POST", "/v1/ingest/azure/eventhub"], ["OPTIONS", "/v1/ingest/azure/eventhub"], ["POST", "/v1/otlp/v1/logs"],
   ["GET", "/v1/assets/a/evidence"], ["GET", "/evidence"], ["GET", "/v1/assets/a/bundles"], ["GET", "/v1/assets"],
   ["GET", "/v1/bundles/evidence-20260101-000000-00000000/records.jsonl.gz"],
   ["POST", "/v1/admin/tenants"], ["PUT", "/v1/admin/tenants/fuzz-routes/config"], ["POST", "/v1/admin/tenants/fuzz-routes/keys"],

@@ -15,6 +15,7 @@ import { decodeHec } from "../../workers/connectors/splunk-hec.ts";
 import { decodeFirehose } from "../../workers/connectors/aws-firehose.ts";
 import { decodePubSub } from "../../workers/connectors/gcp-pubsub.ts";
 import { decodeAzure } from "../../workers/connectors/azure.ts";
+import { decodeOtlpLogs } from "../../workers/connectors/otlp-logs.ts";
 import { prepare } from "../../workers/fanout.ts";
 
 const RUNS = 10_000;
@@ -37,7 +38,7 @@ const bodies = fc.oneof(
   fc.array(hostileValue, { maxLength: 5 }).map((vs) => vs.map((v) => JSON.stringify(v) ?? "null").join("\n")),
   fc.string({ maxLength: 200 }),
   fc.nat({ max: 200 }).map((n) => "[".repeat(n) + "]".repeat(n)),
-  fc.constantFrom('{"alerts":[{"rule":"r","count":1e400}],"latency_ms_p95":1}', '{"n":1e400}', '{"__proto__":{"asset":"x"}}', "{}\n{", '{"ts":"2026-13-45T99:99:99Z"}'),
+  fc.constantFrom('{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":1e400},{"timeUnixNano":-5},{"timeUnixNano":"99999999999999999999"}]}]}]}', '{"alerts":[{"rule":"r","count":1e400}],"latency_ms_p95":1}', '{"n":1e400}', '{"__proto__":{"asset":"x"}}', "{}\n{", '{"ts":"2026-13-45T99:99:99Z"}'),
 );
 
 function isClientProblem(code: string): boolean {
@@ -51,8 +52,13 @@ function azureEvents(text: string, _ct: string | null, x: typeof ctx) {
   return r.ok ? { ok: true as const, value: r.value.kind === "events" ? r.value.events : [] } : r;
 }
 
+function otlpEvents(text: string, ct: string | null, x: typeof ctx) {
+  const r = decodeOtlpLogs(text, ct, x);
+  return r.ok ? { ok: true as const, value: r.value.events } : r;
+}
+
 describe("decoders never throw", () => {
-  for (const [name, decode] of [["http logs", decodeHttpLogs], ["FixOps telemetry", decodeFixopsTelemetry], ["Azure", azureEvents]] as const) {
+  for (const [name, decode] of [["http logs", decodeHttpLogs], ["FixOps telemetry", decodeFixopsTelemetry], ["Azure", azureEvents], ["OTLP", otlpEvents]] as const) {
     it(`${name}: a value or a 4xx problem for ${RUNS} hostile bodies`, () => {
       fc.assert(
         fc.property(bodies, fc.constantFrom(...CONTENT_TYPES), (body, ct) => {
