@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import fluentbit from "../fixtures/samples/fluentbit-http-json.json?raw";
 import vector from "../fixtures/samples/vector-http-ndjson.ndjson?raw";
-import { env, getWithKey, gunzipText, gzip, post, tenantWithKey } from "../fixtures/bridge.ts";
+import { call, env, getWithKey, gunzipText, gzip, post, tenantWithKey } from "../fixtures/bridge.ts";
 
 async function stored(key: string, asset: string): Promise<any[]> {
   const body = (await (await getWithKey(`/v1/assets/${encodeURIComponent(asset)}/evidence?since=0`, key)).json()) as any;
@@ -86,5 +86,21 @@ describe("Idempotency-Key", () => {
     expect((await post("/v1/logs", key, body, { "Idempotency-Key": "batch-0002" })).headers.get("idempotent-replay")).toBeNull();
     expect((await stored(key, "a")).map((l) => l.record.n)).toEqual([1, 1]);
     expect((await post("/v1/logs", key, body, { "Idempotency-Key": "has space" })).status).toBe(400);
+  });
+});
+
+describe("per-tenant asset mapping and shipper health checks", () => {
+  it("takes the asset from the tenant's record_field and renames through aliases", async () => {
+    const key = await tenantWithKey("logs-mapping", { asset_mapping: { record_field: "kubernetes.pod", aliases: { "node-3": "edge-waf" } } });
+    const body = JSON.stringify([{ kubernetes: { pod: "api-7f9" }, n: 1 }, { host: "x", n: 2 }, { asset: "node-3", n: 3 }, { asset: "explicit", kubernetes: { pod: "ignored" }, n: 4 }]);
+    expect(await (await post("/v1/logs?asset=fallback", key, body)).json()).toEqual({ ok: true, accepted: 4, assets: { "api-7f9": 1, fallback: 1, "edge-waf": 1, explicit: 1 } });
+  });
+
+  it("answers Vector's HEAD health check with 200", async () => {
+    const res = await call("/v1/logs", { method: "HEAD" });
+    expect(res.status).toBe(200);
+    const get = await call("/v1/logs");
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST, HEAD");
   });
 });

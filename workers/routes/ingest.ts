@@ -10,6 +10,7 @@ import { decodeFixopsTelemetry, type DecodeContext } from "../connectors/fixops-
 import { decodeHttpLogs } from "../connectors/http-logs.ts";
 import type { Decoded } from "../connectors/json-text.ts";
 import { fanOut, type AssetOutcome } from "../fanout.ts";
+import { applyAssetMapping } from "../asset-mapping.ts";
 import { spendQuota } from "../quota.ts";
 import { requestAsset } from "../request-asset.ts";
 import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
@@ -49,6 +50,7 @@ export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], 
       headers: { "Retry-After": String(wait) },
     });
   }
+  applyAssetMapping(events, config?.asset_mapping);
   const outcomes = await fanOut(c.env, principal.tenant, effectiveRing(c.env, config), quotas.asset_events_per_second, events, dedupe);
   if (outcomes.length > 0 && outcomes.every((o) => o.duplicate)) c.header("Idempotent-Replay", "true");
   const accepted = outcomes.reduce((n, o) => n + o.accepted, 0);
@@ -110,6 +112,13 @@ export function batchAnswer(c: Context<AppEnv>, outcomes: AssetOutcome[], accept
   if (outcomes.some((o) => o.error)) return partial(c, outcomes, accepted);
   return c.json({ ok: true, accepted, assets: Object.fromEntries(outcomes.map((o) => [o.asset, o.accepted])) });
 }
+
+// Vector's http sink health check: a HEAD on the sink's URI must answer 200 (it reveals nothing).
+// (Hono routes HEAD through GET handlers; a real GET is not an ingest method.)
+ingest.get("/v1/logs", (c) => {
+  if (c.req.method === "HEAD") return c.body(null, 200);
+  throw new ApiError("method_not_allowed", "POST log records to /v1/logs.", { headers: { Allow: "POST, HEAD" } });
+});
 
 ingest.post("/v1/logs", requireScope("ingest"), async (c) => {
   const { events } = await decodeRequest(c, decodeHttpLogs);
