@@ -1,0 +1,112 @@
+/**
+ * Forward an Event Hub batch (Azure diagnostic settings messages) to Telemetry Bridge:
+ * gzip JSON arrays of at most `maxBodyBytes` each, POSTed to /v1/ingest/azure/eventhub with an
+ * `Idempotency-Key` that is the same on every retry of the same messages (partition and offsets),
+ * retried with jittered exponential backoff on network errors, 429 and 5xx. Any other 4xx is a
+ * permanent refusal and is not retried. Throws when a chunk cannot be delivered, so the Functions
+ * runtime does not checkpoint past it.
+ */
+
+export interface ForwardOptions {
+  /** Bridge base URL, e.g. https://bridge.example.com */
+  url: string;
+  /** Bridge API key with scope `ingest`. */
+  key: string;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  /** Uncompressed JSON per request (the bridge takes 5 MiB compressed, 50 MiB inflated). */
+  maxBodyBytes?: number;
+}
+
+export interface BatchMeta {
+  partitionId?: string;
+  /** One offset (or sequence number) per message, as the trigger metadata gives them. */
+  offsets?: (string | number)[];
+}
+
+export class PermanentRefusal extends Error {}
+
+const enc = new TextEncoder();
+
+function parse(message: unknown): unknown {
+  if (typeof message === "string") {
+    try {
+      return JSON.parse(message);
+    } catch {
+      return { records: [{ message }] };
+    }
+  }
+  if (message instanceof Uint8Array) return parse(new TextDecoder().decode(message));
+  return message;
+}
+
+async function gzip(text: string): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function digest(text: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(text)));
+  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Split messages into JSON arrays under the size limit; a single oversized message goes alone. */
+export function chunk(messages: unknown[], maxBodyBytes: number): { from: number; to: number; json: string }[] {
+  const out: { from: number; to: number; json: string }[] = [];
+  let parts: string[] = [];
+  let size = 2;
+  let from = 0;
+  messages.forEach((m, i) => {
+    const s = JSON.stringify(parse(m));
+    const bytes = enc.encode(s).byteLength + 1;
+    if (parts.length && size + bytes > maxBodyBytes) {
+      out.push({ from, to: i, json: `[${parts.join(",")}]` });
+      parts = [];
+      size = 2;
+      from = i;
+    }
+    parts.push(s);
+    size += bytes;
+  });
+  if (parts.length) out.push({ from, to: messages.length, json: `[${parts.join(",")}]` });
+  return out;
+}
+
+export async function forwardBatch(messages: unknown[], meta: BatchMeta, opts: ForwardOptions): Promise<{ sent: number; requests: number }> {
+  const doFetch = opts.fetch ?? fetch;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const maxAttempts = opts.maxAttempts ?? 6;
+  const base = opts.baseDelayMs ?? 500;
+  const endpoint = new URL("/v1/ingest/azure/eventhub", opts.url).toString();
+  let requests = 0;
+  for (const c of chunk(messages, opts.maxBodyBytes ?? 4 * 1024 * 1024)) {
+    const first = meta.offsets?.[c.from];
+    const last = meta.offsets?.[c.to - 1];
+    const idempotencyKey = first !== undefined && last !== undefined
+      ? `eh:${meta.partitionId ?? "p"}:${first}-${last}`
+      : `eh:${await digest(c.json)}`;
+    const body = await gzip(c.json);
+    for (let attempt = 1; ; attempt++) {
+      requests++;
+      let status = 0;
+      try {
+        const res = await doFetch(endpoint, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${opts.key}`, "Content-Type": "application/json", "Content-Encoding": "gzip", "Idempotency-Key": idempotencyKey },
+          body,
+        });
+        status = res.status;
+        await res.arrayBuffer().catch(() => undefined);
+      } catch {
+        status = 0; // network error: retry
+      }
+      if (status >= 200 && status < 300) break;
+      if (status !== 0 && status !== 429 && status < 500) throw new PermanentRefusal(`the bridge refused messages ${c.from}-${c.to - 1} with ${status}`);
+      if (attempt >= maxAttempts) throw new Error(`could not deliver messages ${c.from}-${c.to - 1} after ${attempt} attempts (last status ${status || "network error"})`);
+      await sleep(Math.round(base * 2 ** (attempt - 1) * (0.5 + Math.random())));
+    }
+  }
+  return { sent: messages.length, requests };
+}
