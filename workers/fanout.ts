@@ -7,7 +7,7 @@
 import type { RingConfig } from "../shared/config.ts";
 import { canonicalize } from "../shared/evidence/jcs.ts";
 import type { PreparedEvent, TelemetryEvent } from "../shared/events.ts";
-import { APPEND_SLICE_MAX_BYTES, FANOUT_CONCURRENCY, MAX_ASSETS_PER_REQUEST, MAX_RECORD_BYTES } from "../shared/limits.ts";
+import { APPEND_SLICE_MAX_BYTES, FANOUT_CONCURRENCY, MAX_ASSETS_PER_REQUEST, MAX_DECOMPRESSED_BYTES, MAX_RECORD_BYTES } from "../shared/limits.ts";
 import type { FieldIssue } from "../shared/problem.ts";
 import { utf8Length } from "../shared/utf8.ts";
 import { assetObjectName, type Env } from "../durable-objects/env.ts";
@@ -29,9 +29,15 @@ export interface AssetOutcome {
 export function prepare(events: TelemetryEvent[]): Map<string, { events: PreparedEvent[]; bytes: number[] }> {
   const groups = new Map<string, { events: PreparedEvent[]; bytes: number[] }>();
   const issues: FieldIssue[] = [];
+  let total = 0;
   events.forEach((ev, i) => {
     const recordJcs = canonicalize(ev.record);
     const bytes = utf8Length(recordJcs);
+    // Records that share parts (OTLP resources) can serialise to far more than the body was.
+    total += bytes;
+    if (total > MAX_DECOMPRESSED_BYTES) {
+      throw new ApiError("payload_too_large", `The records serialise to more than ${MAX_DECOMPRESSED_BYTES} bytes; nothing was stored.`);
+    }
     if (bytes > MAX_RECORD_BYTES) {
       issues.push({ pointer: `/${i}`, detail: `record is ${bytes} bytes; the limit is ${MAX_RECORD_BYTES}` });
       return;

@@ -93,7 +93,9 @@ describe("per-tenant asset mapping and shipper health checks", () => {
   it("takes the asset from the tenant's record_field and renames through aliases", async () => {
     const key = await tenantWithKey("logs-mapping", { asset_mapping: { record_field: "kubernetes.pod", aliases: { "node-3": "edge-waf" } } });
     const body = JSON.stringify([{ kubernetes: { pod: "api-7f9" }, n: 1 }, { host: "x", n: 2 }, { asset: "node-3", n: 3 }, { asset: "explicit", kubernetes: { pod: "ignored" }, n: 4 }]);
-    expect(await (await post("/v1/logs?asset=fallback", key, body)).json()).toEqual({ ok: true, accepted: 4, assets: { "api-7f9": 1, fallback: 1, "edge-waf": 1, explicit: 1 } });
+    expect(await (await post("/v1/logs", key, body)).json()).toEqual({ ok: true, accepted: 4, assets: { "api-7f9": 1, default: 1, "edge-waf": 1, explicit: 1 } });
+    // An asset named by the request comes before the tenant's record_field (DESIGN section 4).
+    expect(await (await post("/v1/logs?asset=web-1", key, JSON.stringify({ kubernetes: { pod: "api-7f9" } }))).json()).toMatchObject({ assets: { "web-1": 1 } });
   });
 
   it("answers Vector's HEAD health check with 200", async () => {

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_ASSET, isValidAssetId, parseTimestamp, type TelemetryEvent } from "../../shared/events.ts";
 import { fromBase64 } from "../../shared/hex.ts";
+import { utf8Length } from "../../shared/utf8.ts";
 import { normalizeLevel } from "../../shared/levels.ts";
 import { MAX_DECOMPRESSED_BYTES, MAX_RECORDS_PER_REQUEST } from "../../shared/limits.ts";
 import { ApiError } from "../api-error.ts";
@@ -72,33 +73,42 @@ export function decodeFirehose(text: string, ctx: DecodeContext & { headerReques
       if (e instanceof ApiError) return bad(e.code, `Record ${i}: ${e.message}`, at);
       return bad("invalid_encoding", `Record ${i} is not UTF-8 text.`, at);
     }
-    inflated += recordText.length;
+    inflated += utf8Length(recordText);
     if (inflated > MAX_DECOMPRESSED_BYTES) return bad("payload_too_large", `Records inflate beyond ${MAX_DECOMPRESSED_BYTES} bytes.`);
     const recordCtx: DecodeContext = { receivedAt: timestamp, ...(requestAsset ? { asset: requestAsset } : {}) };
-    const decoded = recordEvents(recordText, recordCtx, `${b.requestId}:${i}`, at);
+    const decoded = recordEvents(recordText, recordCtx, `${b.requestId}:${i}`, at, MAX_RECORDS_PER_REQUEST - events.length);
     if (!decoded.ok) return decoded;
-    events.push(...decoded.value);
-    if (events.length > MAX_RECORDS_PER_REQUEST) return bad("payload_too_large", `More than ${MAX_RECORDS_PER_REQUEST} events.`);
+    for (const ev of decoded.value) events.push(ev);
   }
   return { ok: true, value: { requestId: b.requestId, timestamp, events } };
 }
 
 /** One record's events: a CloudWatch payload, JSON object(s), NDJSON, or text lines. */
-function recordEvents(text: string, ctx: DecodeContext, id: string, at: string): Decoded<TelemetryEvent[]> {
+function recordEvents(text: string, ctx: DecodeContext, id: string, at: string, allowance: number): Decoded<TelemetryEvent[]> {
+  const tooMany = () => bad("payload_too_large", `More than ${MAX_RECORDS_PER_REQUEST} events in one delivery.`, at);
   const whole = text.trim() ? parseJson(text) : undefined;
   if (whole?.ok && typeof whole.value === "object" && whole.value !== null && "messageType" in whole.value) {
     const payload = decodeSubscriptionPayload(whole.value, at);
-    return payload.ok ? { ok: true, value: subscriptionEvents(payload.value, "aws.firehose", ctx) } : payload;
+    if (!payload.ok) return payload;
+    if (payload.value.logEvents.length > allowance) return tooMany();
+    return { ok: true, value: subscriptionEvents(payload.value, "aws.firehose", ctx) };
   }
-  let values: unknown[];
+  let values: unknown[] = [];
   if (whole?.ok) values = Array.isArray(whole.value) ? whole.value : [whole.value];
   else if (whole && whole.error.code !== "invalid_json") return whole;
   else {
-    values = text.split("\n").filter((l) => l.trim()).map((l) => {
+    // Line by line, stopping as soon as the allowance is used up.
+    for (let start = 0; start < text.length; ) {
+      const nl = text.indexOf("\n", start);
+      const l = text.slice(start, nl === -1 ? text.length : nl);
+      start = nl === -1 ? text.length : nl + 1;
+      if (!l.trim()) continue;
+      if (values.length >= allowance) return tooMany();
       const p = l.trimStart().startsWith("{") ? parseJson(l) : undefined;
-      return p?.ok ? p.value : { message: l.replace(/\r$/, "") };
-    });
+      values.push(p?.ok ? p.value : { message: l.replace(/\r$/, "") });
+    }
   }
+  if (values.length > allowance) return tooMany();
   const events: TelemetryEvent[] = [];
   for (const [j, v] of values.entries()) {
     if (unstorable(v)) return bad("unprocessable", "A record value cannot be stored.", at);

@@ -13,7 +13,10 @@ import type { DecodeContext } from "./fixops-telemetry.ts";
 import { parseJson, unstorable, type Decoded, type DecodeProblem } from "./json-text.ts";
 
 export interface PubSubDelivery {
-  messageId: string;
+  /** The message id; undefined for unwrapped pushes sent without metadata headers. */
+  messageId?: string;
+  /** The subscription, when the push says (its message ids are unique per topic only). */
+  subscription?: string;
   events: TelemetryEvent[];
 }
 
@@ -26,7 +29,13 @@ const bad = (code: DecodeProblem["code"], detail: string, pointer?: string): { o
 /** The asset a LogEntry is about, or undefined when it has no resource or log name to go by. */
 export function logEntryAsset(entry: Record<string, unknown>): string | undefined {
   const resource = entry.resource as { type?: unknown; labels?: Record<string, unknown> } | undefined;
-  const logId = typeof entry.logName === "string" ? decodeURIComponent(entry.logName.split("/logs/")[1] ?? "") : "";
+  const rawLogId = typeof entry.logName === "string" ? entry.logName.split("/logs/")[1] ?? "" : "";
+  let logId = rawLogId;
+  try {
+    logId = decodeURIComponent(rawLogId);
+  } catch {
+    // a malformed escape: keep the log id as it came
+  }
   if (resource && typeof resource.type === "string") {
     const label = ASSET_LABELS.map((l) => resource.labels?.[l]).find((v) => typeof v === "string" && v);
     const candidate = label ? `${resource.type}/${label as string}` : logId ? `${resource.type}/${logId}` : resource.type;
@@ -41,17 +50,22 @@ function isLogEntry(v: Record<string, unknown>): boolean {
 
 export function decodePubSub(text: string, headers: Headers, ctx: DecodeContext): Decoded<PubSubDelivery> {
   const body = parseJson(text);
-  const wrapped = body.ok && typeof body.value === "object" && body.value !== null && "message" in body.value;
+  const headerId = headers.get("x-goog-pubsub-message-id") ?? undefined;
+  const message = body.ok ? (body.value as { message?: unknown } | null)?.message : undefined;
+  // Wrapped: {"message":{…}} — unless the push carries metadata headers (then the body is the payload).
+  const wrapped = headerId === undefined && typeof message === "object" && message !== null && !Array.isArray(message);
   let payload: string;
   let messageId: string | undefined;
+  let subscription: string | undefined;
   let publishTime: number | null = null;
   if (wrapped) {
-    const m = (body.value as { message?: Record<string, unknown> }).message;
-    if (typeof m !== "object" || m === null) return bad("unprocessable", "message must be an object.", "/message");
+    const m = message as Record<string, unknown>;
     messageId = [m.messageId, m.message_id].find((v): v is string => typeof v === "string" && v.length > 0 && v.length <= 128);
     if (!messageId) return bad("unprocessable", "message.messageId is required.", "/message/messageId");
+    const sub = body.ok ? (body.value as { subscription?: unknown }).subscription : undefined;
+    if (typeof sub === "string" && sub.length <= 512) subscription = sub;
     publishTime = parseTimestamp(m.publishTime ?? m.publish_time);
-    if (m.data === undefined) return { ok: true, value: { messageId, events: [] } }; // attributes-only message
+    if (m.data === undefined) return { ok: true, value: { messageId, ...(subscription ? { subscription } : {}), events: [] } }; // attributes-only message
     const bytes = typeof m.data === "string" ? fromBase64(m.data) : null;
     if (!bytes) return bad("invalid_encoding", "message.data is not base64.", "/message/data");
     try {
@@ -60,12 +74,14 @@ export function decodePubSub(text: string, headers: Headers, ctx: DecodeContext)
       return bad("invalid_encoding", "message.data is not UTF-8.", "/message/data");
     }
   } else {
-    // Unwrapped push: the body is the payload, the metadata came as headers.
-    messageId = headers.get("x-goog-pubsub-message-id") ?? undefined;
-    if (!messageId || messageId.length > 128) return bad("unprocessable", 'Expected a wrapped push ({"message":…}) or x-goog-pubsub-message-id.', "/message");
+    // Unwrapped push: the body is the payload; metadata, if written, came as headers.
+    if (headerId !== undefined && (headerId.length === 0 || headerId.length > 128)) return bad("invalid_parameter", "x-goog-pubsub-message-id is invalid.", "/headers/x-goog-pubsub-message-id");
+    messageId = headerId;
+    subscription = headers.get("x-goog-pubsub-subscription-name") ?? undefined;
     publishTime = parseTimestamp(headers.get("x-goog-pubsub-publish-time"));
     payload = text;
   }
+  const idBase = messageId ?? "pubsub";
   const receivedAt = publishTime ?? ctx.receivedAt;
   const parsed = payload.trim() ? parseJson(payload) : undefined;
   if (parsed && !parsed.ok && parsed.error.code !== "invalid_json") return parsed;
@@ -78,11 +94,11 @@ export function decodePubSub(text: string, headers: Headers, ctx: DecodeContext)
     const entry = isLogEntry(record);
     const asset = [record.asset, ctx.asset, entry ? logEntryAsset(record) : undefined].find(isValidAssetId) ?? DEFAULT_ASSET;
     const ts = parseTimestamp(record.timestamp ?? record.ts ?? record.time) ?? receivedAt;
-    const ev: TelemetryEvent = { ts, asset, source: "gcp.pubsub", id: values.length > 1 ? `${messageId}:${i}` : messageId, record };
+    const ev: TelemetryEvent = { ts, asset, source: "gcp.pubsub", id: values.length > 1 ? `${idBase}:${i}` : idBase, record };
     const level = normalizeLevel(record.severity ?? record.level);
     if (level) ev.level = level;
     if (typeof record.textPayload === "string") ev.message = record.textPayload;
     events.push(ev);
   }
-  return { ok: true, value: { messageId, events } };
+  return { ok: true, value: { ...(messageId ? { messageId } : {}), ...(subscription ? { subscription } : {}), events } };
 }

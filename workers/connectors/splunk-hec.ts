@@ -77,9 +77,11 @@ export function decodeHec(text: string, ctx: DecodeContext): { ok: true; value: 
       return { ok: false, reply: { ...HEC.invalidDataFormat, invalidEventNumber: objects.length } };
     }
     if (unstorable(v)) return { ok: false, reply: { ...HEC.invalidDataFormat, invalidEventNumber: n } };
-    objects.push(...(Array.isArray(v) ? v : [v]));
+    // Count array items against the cap before taking them (and never spread a huge array).
+    const items = Array.isArray(v) ? v : [v];
+    if (objects.length + items.length > MAX_RECORDS_PER_REQUEST) return { ok: false, reply: HEC.tooLarge };
+    for (const item of items) objects.push(item);
   }
-  if (objects.length > MAX_RECORDS_PER_REQUEST) return { ok: false, reply: HEC.tooLarge };
   const events: TelemetryEvent[] = [];
   for (const [n, o] of objects.entries()) {
     if (typeof o !== "object" || o === null || Array.isArray(o)) return { ok: false, reply: { ...HEC.invalidDataFormat, invalidEventNumber: n } };

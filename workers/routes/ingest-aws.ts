@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from "hono";
 import { sha256Hex } from "../../shared/hex.ts";
+import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
 import { PROBLEM_CODES } from "../../shared/problem.ts";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -22,6 +23,11 @@ ingestAws.post("/v1/ingest/aws/cloudwatch", requireScope("ingest"), async (c) =>
   const { events, text } = await decodeRequest(c, decodeCloudWatch);
   // A forwarder that retries sends the same payload: its digest identifies the redelivery.
   const { outcomes, accepted } = await storeEvents(c, events, `cw:${await sha256Hex(text)}`);
+  // Forwarders retry on any non-2xx and count 207 as done: a partial store asks for the retry,
+  // which stores only what is missing.
+  if (outcomes.some((o) => o.error)) {
+    throw new ApiError("unavailable", "Some log events could not be stored yet; retry the delivery.", { headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } });
+  }
   return batchAnswer(c, outcomes, accepted);
 });
 
@@ -57,8 +63,9 @@ ingestAws.post("/v1/ingest/aws/firehose", async (c) => {
       return firehoseReply(c, requestId, status, `${decoded.error.detail}${where ? ` (${where})` : ""}`);
     }
     requestId = decoded.value.requestId;
-    // Firehose retries a failed delivery with the same request id: that is its redelivery key.
-    const { outcomes } = await storeEvents(c, decoded.value.events, `fh:${requestId}`);
+    // Firehose retries a failed delivery with the same request id: with the stream's ARN, its redelivery key.
+    const stream = (c.req.header("x-amz-firehose-source-arn") ?? "").slice(0, 512);
+    const { outcomes } = await storeEvents(c, decoded.value.events, `fh:${stream}:${requestId}`);
     if (outcomes.some((o) => o.error)) {
       return firehoseReply(c, requestId, 503, "Some records could not be stored yet; retry the delivery.", { "Retry-After": "2" });
     }

@@ -7,6 +7,7 @@
  * topic); anything retryable gets 429/503.
  */
 import { Hono } from "hono";
+import { sha256Hex } from "../../shared/hex.ts";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../app-env.ts";
 import { authenticate } from "../auth/require.ts";
@@ -29,13 +30,17 @@ ingestGcp.post("/v1/ingest/gcp/pubsub", async (c) => {
   c.set("principal", auth.principal);
   c.set("tenantConfig", auth.config);
   const asset = requestAsset(c.req.raw);
-  const decoded = decodePubSub(await readBodyText(c.req.raw), c.req.raw.headers, { receivedAt: Date.now(), ...(asset ? { asset } : {}) });
+  const text = await readBodyText(c.req.raw);
+  const decoded = decodePubSub(text, c.req.raw.headers, { receivedAt: Date.now(), ...(asset ? { asset } : {}) });
   if (!decoded.ok) throw new ApiError(decoded.error.code, decoded.error.detail, decoded.error.errors ? { errors: decoded.error.errors } : {});
-  // Pub/Sub redelivers with the same messageId: that is its redelivery key.
-  const { outcomes, accepted } = await storeEvents(c, decoded.value.events, `ps:${decoded.value.messageId}`);
+  // Pub/Sub redelivers with the same messageId (unique per topic, so scoped by subscription);
+  // unwrapped pushes without metadata fall back to the payload's digest.
+  const { messageId, subscription } = decoded.value;
+  const key = messageId ? `ps:${subscription ?? ""}:${messageId}` : `ps:body:${await sha256Hex(text)}`;
+  const { outcomes, accepted } = await storeEvents(c, decoded.value.events, key);
   if (outcomes.some((o) => o.error)) {
     // 207 is not an ack: ask for a redelivery, which stores only what is missing.
     throw new ApiError("unavailable", "Some events could not be stored yet; Pub/Sub will redeliver.", { headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } });
   }
-  return c.json({ ok: true, accepted, message_id: decoded.value.messageId, assets: Object.fromEntries(outcomes.map((o) => [o.asset, o.accepted])) });
+  return c.json({ ok: true, accepted, message_id: messageId ?? null, assets: Object.fromEntries(outcomes.map((o) => [o.asset, o.accepted])) });
 });

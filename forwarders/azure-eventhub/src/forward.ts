@@ -1,10 +1,11 @@
 /**
  * Forward an Event Hub batch (Azure diagnostic settings messages) to Telemetry Bridge:
  * gzip JSON arrays of at most `maxBodyBytes` each, POSTed to /v1/ingest/azure/eventhub with an
- * `Idempotency-Key` that is the same on every retry of the same messages (partition and offsets),
- * retried with jittered exponential backoff on network errors, 429 and 5xx. Any other 4xx is a
- * permanent refusal and is not retried. Throws when a chunk cannot be delivered, so the Functions
- * runtime does not checkpoint past it.
+ * `Idempotency-Key` that is the same on every retry of the same messages (hub, partition and
+ * offsets), retried with jittered exponential backoff (capped at maxDelayMs) on network errors, 429
+ * and 5xx — by default until delivered: the Functions runtime checkpoints after every invocation,
+ * failed or not, so giving up would lose the batch. Any other 4xx is a permanent refusal: those
+ * messages will never be accepted; they are reported (onRefused) and skipped.
  */
 
 export interface ForwardOptions {
@@ -14,19 +15,23 @@ export interface ForwardOptions {
   key: string;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /** Default: unlimited (until the function's own timeout). */
   maxAttempts?: number;
   baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Called for chunks the bridge refuses permanently (4xx other than 429). */
+  onRefused?: (info: { from: number; to: number; status: number }) => void;
   /** Uncompressed JSON per request (the bridge takes 5 MiB compressed, 50 MiB inflated). */
   maxBodyBytes?: number;
 }
 
 export interface BatchMeta {
+  /** The Event Hub (namespace/name): offsets are only unique within one hub and partition. */
+  source?: string;
   partitionId?: string;
   /** One offset (or sequence number) per message, as the trigger metadata gives them. */
   offsets?: (string | number)[];
 }
-
-export class PermanentRefusal extends Error {}
 
 const enc = new TextEncoder();
 
@@ -74,18 +79,20 @@ export function chunk(messages: unknown[], maxBodyBytes: number): { from: number
   return out;
 }
 
-export async function forwardBatch(messages: unknown[], meta: BatchMeta, opts: ForwardOptions): Promise<{ sent: number; requests: number }> {
+export async function forwardBatch(messages: unknown[], meta: BatchMeta, opts: ForwardOptions): Promise<{ sent: number; refused: number; requests: number }> {
   const doFetch = opts.fetch ?? fetch;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const maxAttempts = opts.maxAttempts ?? 6;
+  const maxAttempts = opts.maxAttempts ?? Infinity;
   const base = opts.baseDelayMs ?? 500;
+  const maxDelay = opts.maxDelayMs ?? 60_000;
+  let refused = 0;
   const endpoint = new URL("/v1/ingest/azure/eventhub", opts.url).toString();
   let requests = 0;
   for (const c of chunk(messages, opts.maxBodyBytes ?? 4 * 1024 * 1024)) {
     const first = meta.offsets?.[c.from];
     const last = meta.offsets?.[c.to - 1];
     const idempotencyKey = first !== undefined && last !== undefined
-      ? `eh:${meta.partitionId ?? "p"}:${first}-${last}`
+      ? `eh:${meta.source ?? ""}:${meta.partitionId ?? "p"}:${first}-${last}`
       : `eh:${await digest(c.json)}`;
     const body = await gzip(c.json);
     for (let attempt = 1; ; attempt++) {
@@ -103,10 +110,14 @@ export async function forwardBatch(messages: unknown[], meta: BatchMeta, opts: F
         status = 0; // network error: retry
       }
       if (status >= 200 && status < 300) break;
-      if (status !== 0 && status !== 429 && status < 500) throw new PermanentRefusal(`the bridge refused messages ${c.from}-${c.to - 1} with ${status}`);
+      if (status !== 0 && status !== 429 && status < 500) {
+        refused += c.to - c.from;
+        opts.onRefused?.({ from: c.from, to: c.to, status });
+        break;
+      }
       if (attempt >= maxAttempts) throw new Error(`could not deliver messages ${c.from}-${c.to - 1} after ${attempt} attempts (last status ${status || "network error"})`);
-      await sleep(Math.round(base * 2 ** (attempt - 1) * (0.5 + Math.random())));
+      await sleep(Math.min(maxDelay, Math.round(base * 2 ** (attempt - 1) * (0.5 + Math.random()))));
     }
   }
-  return { sent: messages.length, requests };
+  return { sent: messages.length - refused, refused, requests };
 }

@@ -9,10 +9,15 @@ app.eventHub("forwardToTelemetryBridge", {
   cardinality: "many",
   handler: async (messages: unknown[], context: InvocationContext) => {
     const meta = context.triggerMetadata as { partitionContext?: { partitionId?: string }; offsetArray?: string[] } | undefined;
-    const result = await forwardBatch(messages, { partitionId: meta?.partitionContext?.partitionId, offsets: meta?.offsetArray }, {
-      url: process.env.TB_URL!,
-      key: process.env.TB_KEY!,
-    });
-    context.log(`forwarded ${result.sent} messages in ${result.requests} request(s)`);
+    const result = await forwardBatch(
+      messages,
+      { source: process.env.EVENTHUB_NAME, partitionId: meta?.partitionContext?.partitionId, offsets: meta?.offsetArray },
+      {
+        url: process.env.TB_URL!,
+        key: process.env.TB_KEY!,
+        onRefused: ({ from, to, status }) => context.error(`the bridge refused messages ${from}-${to - 1} (${status}); they are skipped`),
+      },
+    );
+    context.log(`forwarded ${result.sent} messages (${result.refused} refused) in ${result.requests} request(s)`);
   },
 });
