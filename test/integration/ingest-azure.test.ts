@@ -3,15 +3,11 @@ import { describe, expect, it } from "vitest";
 import diagnostic from "../fixtures/samples/azure-diagnostic-records.json?raw";
 import validation from "../fixtures/samples/azure-eventgrid-validation.json?raw";
 import validationAnswer from "../fixtures/samples/azure-eventgrid-validation.expected-response.json?raw";
-import { call, env, expectProblem, getWithKey, gunzipText, post, tenantWithKey } from "../fixtures/bridge.ts";
+import { call, expectProblem, getWithKey, post, tenantWithKey, storedLines } from "../fixtures/bridge.ts";
 
 const ROUTE = "/v1/ingest/azure/eventhub";
 
-async function stored(key: string, asset: string): Promise<any[]> {
-  const body = (await (await getWithKey(`/v1/assets/${encodeURIComponent(asset)}/evidence?since=0`, key)).json()) as any;
-  if (body.line_count === 0) return [];
-  return (await gunzipText(await (await env.EVIDENCE.get(body.upload.key))!.arrayBuffer())).trim().split("\n").map((l) => JSON.parse(l));
-}
+const stored = storedLines;
 
 describe("Azure", () => {
   it("stores diagnostic records under the resource, with their time; a retried delivery once", async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import lambdaEvent from "../fixtures/samples/aws-cloudwatch-lambda-event.json?raw";
 import control from "../fixtures/samples/aws-cloudwatch-control-message.decoded.json?raw";
 import subscription from "../fixtures/samples/aws-cloudwatch-subscription.decoded.json?raw";
-import { env, expectProblem, getWithKey, gunzipText, gzip, post, tenantWithKey } from "../fixtures/bridge.ts";
+import { expectProblem, gzip, post, tenantWithKey, storedLines } from "../fixtures/bridge.ts";
 
 const ROUTE = "/v1/ingest/aws/cloudwatch";
 
@@ -14,12 +14,7 @@ async function awslogs(decoded: string | Uint8Array): Promise<string> {
   return JSON.stringify({ awslogs: { data: btoa(bin) } });
 }
 
-async function stored(key: string, asset: string): Promise<any[]> {
-  const body = (await (await getWithKey(`/v1/assets/${encodeURIComponent(asset)}/evidence?since=0`, key)).json()) as any;
-  if (body.line_count === 0) return [];
-  const text = await gunzipText(await (await env.EVIDENCE.get(body.upload.key))!.arrayBuffer());
-  return text.trim().split("\n").map((l) => JSON.parse(l));
-}
+const stored = storedLines;
 
 describe("CloudWatch Logs via a forwarder", () => {
   it("stores one event per log event under the log group, with the source's time and id", async () => {

@@ -1,7 +1,7 @@
 /** POST /v1/ingest/aws/firehose: Firehose HTTP endpoint deliveries, answered in Firehose's shape. */
 import { describe, expect, it } from "vitest";
 import sample from "../fixtures/samples/aws-firehose-request.json?raw";
-import { call, env, getWithKey, gunzipText, gzip, tenantWithKey } from "../fixtures/bridge.ts";
+import { call, env, getWithKey, gzip, tenantWithKey, storedLines } from "../fixtures/bridge.ts";
 
 const ROUTE = "/v1/ingest/aws/firehose";
 
@@ -20,11 +20,7 @@ function deliver(key: string | null, body: unknown, headers: Record<string, stri
   return call(ROUTE, { method: "POST", headers: h, body: JSON.stringify(rest) });
 }
 
-async function stored(key: string, asset: string): Promise<any[]> {
-  const body = (await (await getWithKey(`/v1/assets/${encodeURIComponent(asset)}/evidence?since=0`, key)).json()) as any;
-  if (body.line_count === 0) return [];
-  return (await gunzipText(await (await env.EVIDENCE.get(body.upload.key))!.arrayBuffer())).trim().split("\n").map((l) => JSON.parse(l));
-}
+const stored = storedLines;
 
 const request = (id: string, records: string[]) => ({ requestId: id, timestamp: 1763971205000, records: records.map((data) => ({ data })) });
 

@@ -2,14 +2,9 @@
 import { describe, expect, it } from "vitest";
 import fluentbit from "../fixtures/samples/fluentbit-http-json.json?raw";
 import vector from "../fixtures/samples/vector-http-ndjson.ndjson?raw";
-import { call, env, getWithKey, gunzipText, gzip, post, tenantWithKey } from "../fixtures/bridge.ts";
+import { call, env, getWithKey, gunzipText, gzip, post, tenantWithKey, storedLines } from "../fixtures/bridge.ts";
 
-async function stored(key: string, asset: string): Promise<any[]> {
-  const body = (await (await getWithKey(`/v1/assets/${encodeURIComponent(asset)}/evidence?since=0`, key)).json()) as any;
-  if (body.line_count === 0) return [];
-  const text = await gunzipText(await (await env.EVIDENCE.get(body.upload.key))!.arrayBuffer());
-  return text.trim().split("\n").map((l) => JSON.parse(l));
-}
+const stored = storedLines;
 
 describe("POST /v1/logs", () => {
   it("takes a Fluent Bit json array and keeps the record and its epoch-seconds time", async () => {

@@ -3,17 +3,13 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import wrapped from "../fixtures/samples/gcp-pubsub-push-wrapped.json?raw";
 import logEntry from "../fixtures/samples/gcp-cloud-logging-entry.json?raw";
-import { call, createKey, createTenant, env, expectProblem, getWithKey, gunzipText, tenantWithKey } from "../fixtures/bridge.ts";
+import { call, createKey, createTenant, expectProblem, tenantWithKey, storedLines } from "../fixtures/bridge.ts";
 
 const ROUTE = "/v1/ingest/gcp/pubsub";
 const GOOGLE = "https://accounts.google.com";
 const PUSH_SA = "bridge-push@acme-prod.iam.gserviceaccount.com";
 
-async function stored(key: string, asset: string): Promise<any[]> {
-  const body = (await (await getWithKey(`/v1/assets/${encodeURIComponent(asset)}/evidence?since=0`, key)).json()) as any;
-  if (body.line_count === 0) return [];
-  return (await gunzipText(await (await env.EVIDENCE.get(body.upload.key))!.arrayBuffer())).trim().split("\n").map((l) => JSON.parse(l));
-}
+const stored = storedLines;
 
 const push = (path: string, body: string, headers: Record<string, string> = {}) =>
   call(path, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body });

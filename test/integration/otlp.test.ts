@@ -1,15 +1,11 @@
 /** POST /v1/otlp/v1/logs: OTLP/HTTP JSON logs, nanosecond times kept exactly, partial success. */
 import { describe, expect, it } from "vitest";
 import sample from "../fixtures/samples/otlp-logs.json?raw";
-import { env, expectProblem, getWithKey, gunzipText, post, tenantWithKey } from "../fixtures/bridge.ts";
+import { expectProblem, post, tenantWithKey, storedLines } from "../fixtures/bridge.ts";
 
 const ROUTE = "/v1/otlp/v1/logs";
 
-async function stored(key: string, asset: string): Promise<any[]> {
-  const body = (await (await getWithKey(`/v1/assets/${encodeURIComponent(asset)}/evidence?since=0`, key)).json()) as any;
-  if (body.line_count === 0) return [];
-  return (await gunzipText(await (await env.EVIDENCE.get(body.upload.key))!.arrayBuffer())).trim().split("\n").map((l) => JSON.parse(l));
-}
+const stored = storedLines;
 
 describe("OTLP logs", () => {
   it("stores each log record under service.name with its time and level, and answers {}", async () => {

@@ -1,16 +1,12 @@
 /** Splunk HEC: real-shaped event batches in, HEC-shaped answers out. */
 import { describe, expect, it } from "vitest";
 import hecEvents from "../fixtures/samples/splunk-hec-events.txt?raw";
-import { call, createKey, createTenant, env, getWithKey, gunzipText, gzip, tenantWithKey } from "../fixtures/bridge.ts";
+import { call, createKey, createTenant, gzip, tenantWithKey, storedLines } from "../fixtures/bridge.ts";
 
 const hec = (token: string | null, body: string | Uint8Array, headers: Record<string, string> = {}) =>
   call("/services/collector/event", { method: "POST", headers: { ...(token === null ? {} : { Authorization: `Splunk ${token}` }), ...headers }, body });
 
-async function stored(key: string, asset: string): Promise<any[]> {
-  const body = (await (await getWithKey(`/v1/assets/${asset}/evidence?since=0`, key)).json()) as any;
-  if (body.line_count === 0) return [];
-  return (await gunzipText(await (await env.EVIDENCE.get(body.upload.key))!.arrayBuffer())).trim().split("\n").map((l) => JSON.parse(l));
-}
+const stored = storedLines;
 
 describe("Splunk HEC", () => {
   it("accepts concatenated events and answers Success", async () => {

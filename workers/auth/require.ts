@@ -67,3 +67,20 @@ export const requireTenantAdmin = createMiddleware<AppEnv>(async (c, next) => {
   c.set("actor", `key:${auth.principal.keyId}`);
   await next();
 });
+
+/**
+ * For push sources that cannot always set headers (Pub/Sub push, Event Grid webhooks): the
+ * credential may also come as `?key=`. `hint` tells the operator how to configure the source.
+ */
+export function requirePushIngest(hint: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const credential = presentedKey(c.req.raw) ?? c.req.query("key");
+    if (!credential) throw new ApiError("unauthorized", hint, CHALLENGE);
+    const auth = await authenticate(c.env, credential);
+    if (!auth) throw new ApiError("unauthorized", "The API key or token is not valid.", CHALLENGE);
+    if (!auth.principal.scopes.includes("ingest")) throw new ApiError("forbidden", 'This credential lacks the "ingest" scope.');
+    c.set("principal", auth.principal);
+    c.set("tenantConfig", auth.config);
+    await next();
+  });
+}

@@ -4,13 +4,12 @@
  * CloudEvents subscriptions cannot always send headers: `?key=<api key>` is accepted here.
  * Event Grid dead-letters 400 and 413 at once and retries the rest, so 4xx means "never".
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { sha256Hex } from "../../shared/hex.ts";
 import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../app-env.ts";
-import { authenticate } from "../auth/require.ts";
-import { presentedKey } from "../auth/api-key-auth.ts";
+import { requirePushIngest } from "../auth/require.ts";
 import { readBodyText } from "../body.ts";
 import { decodeAzure } from "../connectors/azure.ts";
 import { requestAsset } from "../request-asset.ts";
@@ -19,28 +18,16 @@ import { batchAnswer, storeEvents } from "./ingest.ts";
 export const ingestAzure = new Hono<AppEnv>();
 
 const ROUTE = "/v1/ingest/azure/eventhub";
-const CHALLENGE = { headers: { "WWW-Authenticate": 'Bearer realm="telemetry-bridge"' } };
-
-async function principal(c: Context<AppEnv>): Promise<void> {
-  const credential = presentedKey(c.req.raw) ?? c.req.query("key");
-  if (!credential) throw new ApiError("unauthorized", "Send an API key (header, or ?key= in the subscription's endpoint URL).", CHALLENGE);
-  const auth = await authenticate(c.env, credential);
-  if (!auth) throw new ApiError("unauthorized", "The API key or token is not valid.", CHALLENGE);
-  if (!auth.principal.scopes.includes("ingest")) throw new ApiError("forbidden", 'This credential lacks the "ingest" scope.');
-  c.set("principal", auth.principal);
-  c.set("tenantConfig", auth.config);
-}
+const pushAuth = requirePushIngest("Send an API key (header, or ?key= in the subscription's endpoint URL).");
 
 // CloudEvents 1.0 webhook abuse protection: allow the origin that asks, once authenticated.
-ingestAzure.options(ROUTE, async (c) => {
-  await principal(c);
+ingestAzure.options(ROUTE, pushAuth, async (c) => {
   const origin = c.req.header("webhook-request-origin");
   if (!origin || origin.length > 256) throw new ApiError("invalid_parameter", "WebHook-Request-Origin is required for the handshake.");
   return c.body(null, 200, { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*", Allow: "POST, OPTIONS" });
 });
 
-ingestAzure.post(ROUTE, async (c) => {
-  await principal(c);
+ingestAzure.post(ROUTE, pushAuth, async (c) => {
   const text = await readBodyText(c.req.raw);
   if (!text.trim()) throw new ApiError("invalid_body", "The request body is empty.");
   const asset = requestAsset(c.req.raw);

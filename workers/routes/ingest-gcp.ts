@@ -10,7 +10,7 @@ import { Hono } from "hono";
 import { sha256Hex } from "../../shared/hex.ts";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../app-env.ts";
-import { authenticate } from "../auth/require.ts";
+import { requirePushIngest } from "../auth/require.ts";
 import { readBodyText } from "../body.ts";
 import { decodePubSub } from "../connectors/gcp-pubsub.ts";
 import { requestAsset } from "../request-asset.ts";
@@ -19,16 +19,9 @@ import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
 
 export const ingestGcp = new Hono<AppEnv>();
 
-const CHALLENGE = { headers: { "WWW-Authenticate": 'Bearer realm="telemetry-bridge"' } };
+const pushAuth = requirePushIngest("Configure the push subscription's OIDC token, or add ?key=<api key> to its endpoint.");
 
-ingestGcp.post("/v1/ingest/gcp/pubsub", async (c) => {
-  const credential = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? c.req.query("key");
-  if (!credential) throw new ApiError("unauthorized", "Configure the push subscription's OIDC token, or add ?key=<api key> to its endpoint.", CHALLENGE);
-  const auth = await authenticate(c.env, credential);
-  if (!auth) throw new ApiError("unauthorized", "The push token or key is not valid.", CHALLENGE);
-  if (!auth.principal.scopes.includes("ingest")) throw new ApiError("forbidden", 'This credential lacks the "ingest" scope.');
-  c.set("principal", auth.principal);
-  c.set("tenantConfig", auth.config);
+ingestGcp.post("/v1/ingest/gcp/pubsub", pushAuth, async (c) => {
   const asset = requestAsset(c.req.raw);
   const text = await readBodyText(c.req.raw);
   const decoded = decodePubSub(text, c.req.raw.headers, { receivedAt: Date.now(), ...(asset ? { asset } : {}) });
