@@ -22,6 +22,9 @@ import { ASSET_LOG_MIGRATIONS } from "./schema.ts";
 
 const encoder = new TextEncoder();
 
+/** A seal's window: seconds back by receive time (0 = whole buffer), or on from the last bundle. */
+export type Since = number | "continue";
+
 export interface AssetRef {
   tenant: string;
   asset: string;
@@ -164,14 +167,15 @@ export class AssetLog extends DurableObject<Env> {
   }
 
   /**
-   * Seal the lines received in the last `sinceSeconds` (0 = the whole buffer) into an
+   * Seal the lines received in the last `since` seconds (0 = the whole buffer; "continue" = from
+   * where the asset's last bundle ended) into an
    * evidence bundle in the store. Each call makes a new bundle, except that the same range
    * sealed again within the same second is the same object key, and returns that bundle.
    */
-  async seal(ref: AssetRef, sinceSeconds: number, bucketName: string): Promise<SealResult> {
+  async seal(ref: AssetRef, since: Since, bucketName: string): Promise<SealResult> {
     if (!this.#ready) return { ok: true, value: { empty: true } };
     this.#bind(ref);
-    const run = this.#sealing.then(() => this.#seal(ref, sinceSeconds, bucketName));
+    const run = this.#sealing.then(() => this.#seal(ref, since, bucketName));
     this.#sealing = run.catch(() => undefined);
     return run;
   }
@@ -208,7 +212,7 @@ export class AssetLog extends DurableObject<Env> {
     this.#armTrim(oldest.first_seq < win.start ? now + TRIM_INTERVAL_MS : oldest.rts + ring.max_seconds * 1000);
   }
 
-  async #seal(ref: AssetRef, sinceSeconds: number, bucketName: string): Promise<SealResult> {
+  async #seal(ref: AssetRef, since: Since, bucketName: string): Promise<SealResult> {
     const keys = await this.#keys();
     if (!keys.ok) return { ok: false, error: { code: "signing_unavailable", detail: keys.error } };
     // From here to the pin, everything about the range is read synchronously: no await lets
@@ -217,15 +221,28 @@ export class AssetLog extends DurableObject<Env> {
     const head = this.#head;
     const frontierAfter = this.#frontier.clone();
     const win = ringWindow(this.#sql, head, ref.ring, now);
-    const windowSinceMs = sinceSeconds === 0 ? this.#rtsOf(win.start) ?? now : now - sinceSeconds * 1000;
-    const first = sinceSeconds === 0 ? win.start : Math.max(win.start, firstSeqReceivedSince(this.#sql, head, windowSinceMs));
+    let first: number;
+    let windowSinceMs: number;
+    let truncated: boolean;
+    if (since === "continue") {
+      // From where the asset's last bundle ended, so consecutive bundles continue each other exactly.
+      const prevEnd = this.#sql.exec<{ end_seq: number }>("SELECT end_seq FROM bundles ORDER BY rowid DESC LIMIT 1").toArray()[0]?.end_seq;
+      first = Math.max(win.start, prevEnd ?? 0);
+      windowSinceMs = this.#rtsOf(first) ?? now;
+      // Lines after the last bundle were lost if the buffer no longer reaches back to its end.
+      truncated = prevEnd === undefined ? win.start > 0 : prevEnd < win.start;
+    } else {
+      windowSinceMs = since === 0 ? this.#rtsOf(win.start) ?? now : now - since * 1000;
+      first = since === 0 ? win.start : Math.max(win.start, firstSeqReceivedSince(this.#sql, head, windowSinceMs));
+      // Lines of the window were evicted if the newest evicted line was received inside it.
+      const lastEvictedRts = win.start > 0 ? this.#rtsOf(win.start - 1) : null;
+      truncated = win.start > 0 && (since === 0 || (lastEvictedRts ?? Infinity) >= windowSinceMs);
+    }
+    const sinceSeconds = since === "continue" ? Math.max(0, Math.ceil((now - windowSinceMs) / 1000)) : since;
     const end = win.end;
     if (first >= end) return { ok: true, value: { empty: true } };
     const frontierBefore = frontierAt(this.#sql, first);
     if (!frontierBefore) throw new Error(`no stored frontier for seq ${first}`);
-    // Lines of the window were evicted if the newest evicted line was received inside it.
-    const lastEvictedRts = win.start > 0 ? this.#rtsOf(win.start - 1) : null;
-    const truncated = win.start > 0 && (sinceSeconds === 0 || (lastEvictedRts ?? Infinity) >= windowSinceMs);
 
     this.#pinnedFrom = first;
     try {

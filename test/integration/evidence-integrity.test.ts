@@ -72,6 +72,31 @@ describe("signed evidence bundles", () => {
     expect(await verify(one, two)).toMatchObject({ ok: false, code: "chain_break" });
   });
 
+  it("with since=continue, seals exactly what followed the last bundle: consecutive bundles join exactly", async () => {
+    const key = await tenantWithKey("ev-continue");
+    await ingest(key, "fw", 0, 3);
+    const one = await sealAndDownload(key, "fw", "continue");
+    await ingest(key, "fw", 3, 2);
+    const two = await sealAndDownload(key, "fw", "continue");
+    const [s1, s2] = [statementOf(one.statement).predicate, statementOf(two.statement).predicate];
+    expect([s1.records.first_seq, s1.records.end_seq, s2.records.first_seq, s2.records.end_seq]).toEqual([0, 3, 3, 5]);
+    expect(s2.merkle.root_before).toBe(s1.merkle.root_after);
+    expect(s2.buffer.truncated).toBe(false);
+    expect(await verify(two, one)).toMatchObject({ ok: true, previous_bundle_id: one.id });
+    // Nothing new since: nothing to seal.
+    expect(await (await getWithKey("/v1/assets/fw/evidence?since=continue", key)).json()).toMatchObject({ ok: true, line_count: 0 });
+  });
+
+  it("with since=continue after lines were evicted, says so and the chain shows the gap", async () => {
+    const key = await tenantWithKey("ev-continue-gap", { ring_buffer: { max_lines: 2 } });
+    await ingest(key, "fw", 0, 2);
+    const one = await sealAndDownload(key, "fw", "continue");
+    await ingest(key, "fw", 2, 3);
+    const two = await sealAndDownload(key, "fw", "continue");
+    expect(statementOf(two.statement).predicate.buffer.truncated).toBe(true);
+    expect(await verify(two, one)).toMatchObject({ ok: false, code: "chain_gap" });
+  });
+
   it("starts a window mid-log with a frontier that proves what came before", async () => {
     const key = await tenantWithKey("ev-window", { ring_buffer: { max_lines: 4 } });
     await ingest(key, "fw", 0, 3);

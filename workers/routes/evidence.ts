@@ -9,6 +9,7 @@ import { DEFAULT_ASSET, isValidAssetId } from "../../shared/events.ts";
 import { DEFAULT_EVIDENCE_SINCE_SECONDS, RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
 import { assetObjectName } from "../../durable-objects/env.ts";
 import type { BundleInfo } from "../../durable-objects/asset-log/bundle-builder.ts";
+import type { Since } from "../../durable-objects/asset-log/asset-log.ts";
 import { BUNDLE_FILES } from "../../shared/evidence/bundle-layout.ts";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -17,10 +18,11 @@ import { log } from "../log.ts";
 
 export const evidence = new Hono<AppEnv>();
 
-function parseSince(raw: string | undefined): number {
+function parseSince(raw: string | undefined): Since {
   if (raw === undefined || raw === "") return DEFAULT_EVIDENCE_SINCE_SECONDS;
+  if (raw === "continue") return raw;
   if (!/^\d{1,12}$/.test(raw)) {
-    throw new ApiError("invalid_parameter", "since must be a non-negative integer number of seconds (0 = whole buffer).", {
+    throw new ApiError("invalid_parameter", 'since must be a non-negative integer number of seconds (0 = whole buffer), or "continue".', {
       errors: [{ pointer: "/query/since", detail: "not a non-negative integer" }],
     });
   }
