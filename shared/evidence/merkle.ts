@@ -5,8 +5,8 @@
  * first, one per set bit of `size`. Pure; runs in workerd, Node and browsers.
  *
  * The hash is pluggable: `nobleHasher` (pure JS) runs anywhere; `nodeHasher`
- * (node:crypto, native, in ./node-hasher.ts) is about 12x faster per line in workerd
- * and Node and is what the AssetLog DO and the CLI use (docs/evidence.md has the figures).
+ * (node:crypto, native, in ./node-hasher.ts) is about 1.8x faster per line in Node and
+ * is what the AssetLog DO and the CLI use (docs/performance.md has the figures).
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 
