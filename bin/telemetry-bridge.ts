@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { BUNDLE_FILES, BUNDLE_ID_RE } from "../shared/evidence/bundle-layout.ts";
 import { nodeHasher } from "../shared/evidence/node-hasher.ts";
 import { generateSigningKey, publicJwk } from "../shared/evidence/signing-keys.ts";
@@ -127,7 +128,8 @@ async function verify(argv: string[]): Promise<void> {
   const previousDir = flags.get("previous");
   const previous = typeof previousDir === "string" ? { statement: bundleFiles([previousDir]).statement } : undefined;
   const started = performance.now();
-  const report: VerifyReport = await verifyBundle(files, { jwks, hasher: nodeHasher, ...(previous ? { previous } : {}) });
+  const gunzip = async (gz: Uint8Array) => new Uint8Array(gunzipSync(gz));
+  const report: VerifyReport = await verifyBundle(files, { jwks, hasher: nodeHasher, gunzip, ...(previous ? { previous } : {}) });
   const seconds = (performance.now() - started) / 1000;
   if (flags.has("json")) {
     console.log(JSON.stringify({ ...report, seconds: Number(seconds.toFixed(3)) }, null, 2));

@@ -54,6 +54,8 @@ export interface VerifyOptions {
   jwks: unknown;
   previous?: { statement: string };
   hasher?: MerkleHasher;
+  /** A faster gunzip where the platform has one (the CLI passes node:zlib); default DecompressionStream. */
+  gunzip?: (gz: Uint8Array) => Promise<Uint8Array>;
 }
 
 class Failure extends Error {
@@ -130,7 +132,7 @@ export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Pro
     checks.push("records.jsonl.gz digest");
     let jsonl: Uint8Array;
     try {
-      jsonl = await gunzip(files.records);
+      jsonl = await (opts.gunzip ?? gunzip)(files.records);
     } catch {
       throw new Failure("digest_mismatch", "records.jsonl.gz does not decompress");
     }
@@ -217,11 +219,10 @@ async function openPrevious(text: string, keys: Map<string, CryptoKey>, current:
 function splitLines(jsonl: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   let start = 0;
-  for (let i = 0; i < jsonl.byteLength; i++) {
-    if (jsonl[i] === 0x0a) {
-      out.push(jsonl.subarray(start, i));
-      start = i + 1;
-    }
+  // indexOf is native: several times faster than a byte loop over 50 MB.
+  for (let nl = jsonl.indexOf(0x0a); nl !== -1; nl = jsonl.indexOf(0x0a, start)) {
+    out.push(jsonl.subarray(start, nl));
+    start = nl + 1;
   }
   if (start !== jsonl.byteLength) throw new Failure("count_mismatch", "records.jsonl does not end with a newline (truncated?)");
   return out;
