@@ -1,13 +1,9 @@
 /** Regressions from review: inputs that crashed a route (500) or blew up memory, and edge cases. */
 import { describe, expect, it } from "vitest";
+import { toBase64 } from "../../shared/hex.ts";
 import { call, expectProblem, getWithKey, post, tenantWithKey } from "../fixtures/bridge.ts";
 
-function b64(text: string): string {
-  const u8 = new TextEncoder().encode(text);
-  let bin = "";
-  for (let i = 0; i < u8.length; i += 0x8000) bin += String.fromCharCode(...u8.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
+const b64 = (data: Uint8Array | string) => toBase64(typeof data === "string" ? new TextEncoder().encode(data) : data);
 
 describe("connector regressions", () => {
   it("HEC: a top-level array of 130,000 events is 413 code 6, not a stack overflow", async () => {

@@ -1,5 +1,6 @@
 /** POST /v1/ingest/aws/cloudwatch: a forwarder's {"awslogs":{"data":…}} payloads, real-shaped. */
 import { describe, expect, it } from "vitest";
+import { toBase64 } from "../../shared/hex.ts";
 import lambdaEvent from "../fixtures/samples/aws-cloudwatch-lambda-event.json?raw";
 import control from "../fixtures/samples/aws-cloudwatch-control-message.decoded.json?raw";
 import subscription from "../fixtures/samples/aws-cloudwatch-subscription.decoded.json?raw";
@@ -9,9 +10,7 @@ const ROUTE = "/v1/ingest/aws/cloudwatch";
 
 async function awslogs(decoded: string | Uint8Array): Promise<string> {
   const gz = typeof decoded === "string" ? await gzip(decoded) : decoded;
-  let bin = "";
-  for (const b of gz) bin += String.fromCharCode(b);
-  return JSON.stringify({ awslogs: { data: btoa(bin) } });
+  return JSON.stringify({ awslogs: { data: toBase64(gz) } });
 }
 
 const stored = storedLines;

@@ -1,16 +1,12 @@
 /** POST /v1/ingest/aws/firehose: Firehose HTTP endpoint deliveries, answered in Firehose's shape. */
 import { describe, expect, it } from "vitest";
+import { toBase64 } from "../../shared/hex.ts";
 import sample from "../fixtures/samples/aws-firehose-request.json?raw";
 import { call, env, getWithKey, gzip, tenantWithKey, storedLines } from "../fixtures/bridge.ts";
 
 const ROUTE = "/v1/ingest/aws/firehose";
 
-function b64(bytes: Uint8Array | string): string {
-  const u8 = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
-  let bin = "";
-  for (const b of u8) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
+const b64 = (data: Uint8Array | string) => toBase64(typeof data === "string" ? new TextEncoder().encode(data) : data);
 
 function deliver(key: string | null, body: unknown, headers: Record<string, string> = {}) {
   const { _headers, ...rest } = body as Record<string, unknown>;
