@@ -69,3 +69,48 @@ export const QUOTA_LEASE_FRACTION = 0.02;
 export const RETRY_AFTER_SECONDS = 2;
 /** Physical ring-buffer trimming runs at most this often while ingest continues. */
 export const TRIM_INTERVAL_MS = 30_000;
+
+/** Latency digests keep exact values up to this many per digest, then only the sketch. */
+export const LATENCY_EXACT_MAX = 256;
+/** Relative error bound of the latency sketch. */
+export const LATENCY_RELATIVE_ERROR = 0.01;
+/** Pattern alert rules look at most at this many characters of a message. */
+export const ALERT_PATTERN_INPUT_MAX = 4096;
+/** Longest regular expression an alert rule may hold. */
+export const ALERT_PATTERN_MAX = 256;
+/** Windowed alert rules (count, burst, error_rate) may require at most this many events. */
+export const ALERT_MAX_MIN_COUNT = 10_000;
+/** A burst rule tracks at most this many distinct keys per asset (least recently seen go first). */
+export const ALERT_BURST_MAX_KEYS = 10_000;
+/** Buckets an error_rate ratio window is divided into (its time resolution is window / this). */
+export const ALERT_RATIO_BUCKETS = 60;
+/** Burst keys are compared on at most this many characters. */
+export const ALERT_KEY_MAX = 256;
+/** Alert records kept per asset (oldest closed ones go first). */
+export const ALERTS_KEPT = 10_000;
+/** Summary windows span at most this many minutes of rollups. */
+export const SUMMARY_MAX_MINUTES = 31 * 24 * 60;
+/** Forwarding: attempts per payload before it goes to the DLQ, and backoff bounds. */
+export const FORWARD_MAX_ATTEMPTS = 6;
+export const FORWARD_BACKOFF_BASE_MS = 5_000;
+export const FORWARD_BACKOFF_MAX_MS = 600_000;
+/** Forwarding: a FixOps POST is abandoned (and retried) after this long. */
+export const FORWARD_TIMEOUT_MS = 10_000;
+/** Forwarding: dead letters kept per asset (oldest dropped, counted). */
+export const FORWARD_DLQ_MAX = 1_000;
+/** Cooldown of an alert rule that names none: a rule fires again for the same key after this long. */
+export const DEFAULT_ALERT_COOLDOWN_SECONDS = 300;
+
+/** GET /metrics: per-isolate series keep at most this many tenants (later ones share one "_other" bucket). */
+export const METRICS_MAX_TENANTS_PER_ISOLATE = 1_000;
+/** GET /metrics with a tenant key: asset series for at most this many assets (in id order). */
+export const METRICS_TENANT_ASSETS = 1_000;
+/** GET /metrics with the operator token: the first this many tenants (in id order) ... */
+export const METRICS_OPERATOR_TENANTS = 100;
+/** ... and at most this many assets of each (a scrape stays at about 10,000 assets). */
+export const METRICS_OPERATOR_ASSETS_PER_TENANT = 100;
+/** Parallel Tenant calls while gathering the operator's asset series. */
+export const METRICS_FETCH_CONCURRENCY = 8;
+/** Alert rules per asset in reported metrics, and the longest rule name (both become label values). */
+export const METRICS_MAX_ALERT_RULES = 100;
+export const METRICS_MAX_RULE_NAME_LENGTH = 128;

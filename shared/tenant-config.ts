@@ -4,7 +4,8 @@
  * Secrets are never stored here: S3, Azure and FixOps credentials are named by the
  * Worker secret that holds them.
  */
-import { MAX_RING_MAX_LINES, MAX_RING_MAX_SECONDS } from "./limits.ts";
+import { LEVELS } from "./levels.ts";
+import { ALERT_MAX_MIN_COUNT, ALERT_PATTERN_MAX, DEFAULT_ALERT_COOLDOWN_SECONDS, MAX_RING_MAX_LINES, MAX_RING_MAX_SECONDS } from "./limits.ts";
 import type { FieldIssue } from "./problem.ts";
 import { err, ok, type Result } from "./result.ts";
 import { isScope, type Scope } from "./scopes.ts";
@@ -29,17 +30,34 @@ export interface CountingRule {
   values: string[];
 }
 
-export const ALERT_RULE_TYPES = ["count", "threshold", "error_rate", "pattern", "level"] as const;
+export const ALERT_RULE_TYPES = ["count", "threshold", "error_rate", "pattern", "level", "burst"] as const;
+export const ALERT_SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+/** One alert rule (docs/alerts.md has the semantics of each type). */
 export interface AlertRule {
   name: string;
   type: (typeof ALERT_RULE_TYPES)[number];
-  cooldown_seconds?: number;
+  severity: AlertSeverity;
+  cooldown_seconds: number;
+  /** threshold: the numeric field compared; pattern: the field matched (default: the message). */
   field?: string;
   above?: number;
   pattern?: string;
   levels?: string[];
+  /** count, burst, error_rate (count mode): events needed inside the window. */
   min_count?: number;
   window_seconds?: number;
+  /** error_rate ratio mode: error share that fires, with at least min_samples events in the window. */
+  ratio?: number;
+  min_samples?: number;
+  /** error_rate hysteresis: fires again only after the count (or ratio) fell below this. */
+  clear_below?: number;
+  /** count: the counting rule whose matches are counted. */
+  counting_rule?: string;
+  /** burst: the field whose value keys separate windows (e.g. the source IP). */
+  key_field?: string;
+  /** burst: only events whose field has one of these values (case-insensitive) count. */
+  where?: { field: string; values: string[] };
 }
 
 /** A public JWK as stored (JWK members are strings, string arrays, booleans or numbers). */
@@ -176,38 +194,95 @@ function countingRules(v: unknown, at: string, issues: Issues): CountingRule[] {
 }
 
 function alertRules(v: unknown, at: string, issues: Issues): AlertRule[] {
+  const names = new Set<string>();
   return (array(v, at, 50, issues) ?? []).flatMap((r, i) => {
     const p = `${at}/${i}`;
     const o = object(r, p, issues);
     if (!o) return [];
-    onlyKeys(o, ["name", "type", "cooldown_seconds", "field", "above", "pattern", "levels", "min_count", "window_seconds"], p, issues);
+    onlyKeys(o, [
+      "name", "type", "severity", "cooldown_seconds", "field", "above", "pattern", "levels", "min_count", "window_seconds",
+      "ratio", "min_samples", "clear_below", "counting_rule", "key_field", "where",
+    ], p, issues);
     const name = string(o.name, `${p}/name`, issues, NAME);
     const type = oneOf(o.type, ALERT_RULE_TYPES, `${p}/type`, issues);
     if (!name || !type) return [];
-    const rule: AlertRule = { name, type };
-    if (o.cooldown_seconds !== undefined) rule.cooldown_seconds = integer(o.cooldown_seconds, `${p}/cooldown_seconds`, 0, 86_400, issues);
+    if (names.has(name)) issues.add(`${p}/name`, "another alert rule has this name");
+    names.add(name);
+    const severity = o.severity === undefined ? "medium" : oneOf(o.severity, ALERT_SEVERITIES, `${p}/severity`, issues) ?? "medium";
+    const cooldown = o.cooldown_seconds === undefined ? DEFAULT_ALERT_COOLDOWN_SECONDS : integer(o.cooldown_seconds, `${p}/cooldown_seconds`, 0, 86_400, issues) ?? 0;
+    const rule: AlertRule = { name, type, severity, cooldown_seconds: cooldown };
     if (o.field !== undefined) rule.field = fieldPath(o.field, `${p}/field`, issues);
-    if (o.above !== undefined) {
-      if (typeof o.above !== "number" || !Number.isFinite(o.above)) issues.add(`${p}/above`, "must be a number");
-      else rule.above = o.above;
-    }
+    if (o.above !== undefined) rule.above = finite(o.above, `${p}/above`, issues);
     if (o.pattern !== undefined) {
-      const pattern = string(o.pattern, `${p}/pattern`, issues, { max: 512 });
-      try {
-        if (pattern) rule.pattern = new RegExp(pattern).source;
-      } catch {
-        issues.add(`${p}/pattern`, "must be a valid regular expression");
+      const pattern = string(o.pattern, `${p}/pattern`, issues, { max: ALERT_PATTERN_MAX });
+      if (pattern !== undefined) {
+        const why = unsafePattern(pattern);
+        if (why) issues.add(`${p}/pattern`, why);
+        else rule.pattern = pattern;
       }
     }
-    if (o.levels !== undefined) rule.levels = strings(o.levels, `${p}/levels`, 10, issues, (x, q) => string(x, q, issues, { max: 32 }));
-    if (o.min_count !== undefined) rule.min_count = integer(o.min_count, `${p}/min_count`, 1, 1_000_000, issues);
+    if (o.levels !== undefined) {
+      rule.levels = strings(o.levels, `${p}/levels`, 5, issues, (x, q) => oneOf(x, LEVELS, q, issues));
+    }
+    if (o.min_count !== undefined) rule.min_count = integer(o.min_count, `${p}/min_count`, 1, ALERT_MAX_MIN_COUNT, issues);
     if (o.window_seconds !== undefined) rule.window_seconds = integer(o.window_seconds, `${p}/window_seconds`, 1, 86_400, issues);
+    if (o.ratio !== undefined) {
+      const ratio = finite(o.ratio, `${p}/ratio`, issues);
+      if (ratio !== undefined && (ratio <= 0 || ratio > 1)) issues.add(`${p}/ratio`, "must be a number in (0, 1]");
+      else rule.ratio = ratio;
+    }
+    if (o.min_samples !== undefined) rule.min_samples = integer(o.min_samples, `${p}/min_samples`, 1, 1_000_000, issues);
+    if (o.clear_below !== undefined) {
+      const c = finite(o.clear_below, `${p}/clear_below`, issues);
+      if (c !== undefined && c < 0) issues.add(`${p}/clear_below`, "must be >= 0");
+      else rule.clear_below = c;
+    }
+    if (o.counting_rule !== undefined) rule.counting_rule = string(o.counting_rule, `${p}/counting_rule`, issues, NAME);
+    if (o.key_field !== undefined) rule.key_field = fieldPath(o.key_field, `${p}/key_field`, issues);
+    if (o.where !== undefined) {
+      const w = object(o.where, `${p}/where`, issues);
+      if (w) {
+        onlyKeys(w, ["field", "values"], `${p}/where`, issues);
+        const field = fieldPath(w.field, `${p}/where/field`, issues);
+        const values = strings(w.values, `${p}/where/values`, 50, issues, (x, q) => string(x, q, issues, { max: 256 }));
+        if (field && values.length) rule.where = { field, values };
+      }
+    }
     const needs: Record<AlertRule["type"], (keyof AlertRule)[]> = {
-      count: [], threshold: ["field", "above"], error_rate: ["min_count", "window_seconds"], pattern: ["pattern"], level: ["levels"],
+      count: ["min_count", "window_seconds"], threshold: ["field", "above"], error_rate: ["window_seconds"],
+      pattern: ["pattern"], level: ["levels"], burst: ["key_field", "min_count", "window_seconds"],
     };
     for (const k of needs[type]) if (o[k] === undefined) issues.add(`${p}/${k}`, `required for ${type} rules`);
+    if (type === "error_rate" && (o.min_count === undefined) === (o.ratio === undefined)) {
+      issues.add(p, "error_rate rules give exactly one of min_count (count mode) and ratio (ratio mode)");
+    }
+    if (type === "error_rate" && o.ratio !== undefined && o.min_samples === undefined) issues.add(`${p}/min_samples`, "required with ratio");
     return [rule];
   });
+}
+
+function finite(v: unknown, at: string, issues: Issues): number | undefined {
+  if (typeof v !== "number" || !Number.isFinite(v)) return issues.add(at, "must be a number");
+  return v;
+}
+
+/**
+ * Why a pattern is refused, or undefined. Patterns run on every event, so besides being valid
+ * they must not backtrack catastrophically: nested quantifiers such as (a+)+ or (a|aa)* and
+ * back-references are refused (inputs are also capped at ALERT_PATTERN_INPUT_MAX characters).
+ */
+export function unsafePattern(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+  } catch {
+    return "must be a valid regular expression";
+  }
+  if (/\\[1-9]|\\k</.test(pattern)) return "back-references are not allowed";
+  // A quantified group whose body is itself quantified or has alternation.
+  if (/\((?:[^()\\]|\\.)*(?:[*+}]|\|)(?:[^()\\]|\\.)*\)\s*(?:[*+]|\{\d+,?\d*\})/.test(pattern)) {
+    return "nested quantifiers (like (a+)+ or (a|b)*) are not allowed: they can take exponential time";
+  }
+  return undefined;
 }
 
 function assetMapping(v: unknown, at: string, issues: Issues): TenantConfig["asset_mapping"] {
