@@ -53,4 +53,6 @@ export const TENANT_MIGRATIONS = [
      bytes INTEGER NOT NULL,
      events INTEGER NOT NULL
    );`,
+  // The asset's reported AssetMetrics (JSON), for GET /metrics; NULL until it reports them.
+  `ALTER TABLE assets ADD COLUMN metrics TEXT;`,
 ] as const;

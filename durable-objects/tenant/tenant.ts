@@ -7,7 +7,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { TenantConfig } from "../../shared/config.ts";
 import type { JwtIssuer } from "../../shared/tenant-config.ts";
 import type { Principal, Scope } from "../../shared/scopes.ts";
-import { QUOTA_WINDOW_MS, REQUEST_LOG_ROWS } from "../../shared/limits.ts";
+import { decodeAssetMetrics, type AssetMetrics } from "../../shared/asset-metrics.ts";
+import { METRICS_TENANT_ASSETS, QUOTA_WINDOW_MS, REQUEST_LOG_ROWS } from "../../shared/limits.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { DIRECTORY_OBJECT_NAME, type Env } from "../env.ts";
 import { maskedKey, newApiKey } from "./api-key.ts";
@@ -300,14 +301,34 @@ export class Tenant extends DurableObject<Env> {
     }));
   }
 
-  /** An asset's activity, reported by its AssetLog (first report creates the entry). */
-  async touchAsset(entry: { asset: string; first_seen: number; last_seen: number; events_total: number }): Promise<void> {
+  /**
+   * An asset's activity, reported by its AssetLog (first report creates the entry). `metrics`,
+   * when present and valid (see decodeAssetMetrics), replaces the stored ones unless the report
+   * is older than the last one (a smaller `last_seen`); a report without them keeps them.
+   */
+  async touchAsset(entry: { asset: string; first_seen: number; last_seen: number; events_total: number; metrics?: AssetMetrics }): Promise<void> {
     if (!this.#row()) return;
+    const metrics = entry.metrics === undefined ? null : decodeAssetMetrics(entry.metrics);
     this.#sql.exec(
-      `INSERT INTO assets (asset, first_seen, last_seen, events_total) VALUES (?, ?, ?, ?)
-       ON CONFLICT (asset) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen), events_total = max(events_total, excluded.events_total)`,
-      entry.asset, entry.first_seen, entry.last_seen, entry.events_total,
+      `INSERT INTO assets (asset, first_seen, last_seen, events_total, metrics) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (asset) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen), events_total = max(events_total, excluded.events_total),
+         metrics = CASE WHEN excluded.metrics IS NULL OR excluded.last_seen < assets.last_seen THEN assets.metrics ELSE excluded.metrics END`,
+      entry.asset, entry.first_seen, entry.last_seen, entry.events_total, metrics === null ? null : JSON.stringify(metrics),
     );
+  }
+
+  /**
+   * Reported metrics of the tenant's assets in id order, at most `limit` (1..METRICS_TENANT_ASSETS)
+   * after `cursor` (the last asset of the previous page). Assets that never reported are skipped.
+   */
+  async assetMetrics(limit: number, cursor?: string): Promise<{ assets: { asset: string; metrics: AssetMetrics }[]; next_cursor: string | null }> {
+    if (!this.#row()) return { assets: [], next_cursor: null };
+    const n = Math.max(1, Math.min(METRICS_TENANT_ASSETS, Math.floor(limit) || 1));
+    const rows = this.#sql
+      .exec<{ asset: string; metrics: string }>("SELECT asset, metrics FROM assets WHERE asset > ? AND metrics IS NOT NULL ORDER BY asset LIMIT ?", cursor ?? "", n + 1)
+      .toArray();
+    const page = rows.slice(0, n).map((r) => ({ asset: r.asset, metrics: JSON.parse(r.metrics) as AssetMetrics }));
+    return { assets: page, next_cursor: rows.length > n ? page.at(-1)!.asset : null };
   }
 
   /** The tenant's assets in id order, a page at a time after `cursor` (the last asset of the previous page). */
