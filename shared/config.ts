@@ -27,6 +27,8 @@ export interface ConfigVars {
   QUOTA_EVENTS_PER_MINUTE?: string;
   QUOTA_KEY_REQUESTS_PER_MINUTE?: string;
   QUOTA_ASSET_EVENTS_PER_SECOND?: string;
+  /** "true": GET /metrics answers without credentials, with tenant-free series only (docs/metrics.md). */
+  METRICS_PUBLIC?: string;
 }
 
 function intVar(v: string | undefined, fallback: number, min = 1): number {

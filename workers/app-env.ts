@@ -2,6 +2,7 @@
 import type { TenantConfig } from "../shared/config.ts";
 import type { Principal } from "../shared/scopes.ts";
 import type { Env } from "../durable-objects/env.ts";
+import type { IngestedBatch } from "./metrics/accepted-by-source.ts";
 
 export type AppEnv = {
   Bindings: Env;
@@ -13,5 +14,7 @@ export type AppEnv = {
     actor: string;
     /** Events an ingest request stored (for the request log). */
     events: number;
+    /** An ingest request's events and per-asset outcomes (for the metrics by source). */
+    ingested: IngestedBatch;
   };
 };

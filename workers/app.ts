@@ -6,6 +6,7 @@ import { ApiError } from "./api-error.ts";
 import type { AppEnv } from "./app-env.ts";
 import { log } from "./log.ts";
 import { logRequest } from "./request-log.ts";
+import { recordMetrics } from "./metrics/middleware.ts";
 import { admin } from "./routes/admin.ts";
 import { assets } from "./routes/assets.ts";
 import { bundles } from "./routes/bundles.ts";
@@ -16,6 +17,7 @@ import { ingestAws } from "./routes/ingest-aws.ts";
 import { ingestAzure } from "./routes/ingest-azure.ts";
 import { ingestGcp } from "./routes/ingest-gcp.ts";
 import { jwks } from "./routes/jwks.ts";
+import { metrics } from "./routes/metrics.ts";
 import { otlp } from "./routes/otlp.ts";
 import { splunkHec } from "./routes/splunk-hec.ts";
 
@@ -40,6 +42,7 @@ app.use(async (c, next) => {
     });
   }
 });
+app.use(recordMetrics);
 
 app.route("/", health);
 app.route("/", ingest);
@@ -52,6 +55,7 @@ app.route("/", assets);
 app.route("/", evidence);
 app.route("/", bundles);
 app.route("/", jwks);
+app.route("/", metrics);
 app.route("/", admin);
 
 function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {

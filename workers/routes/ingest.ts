@@ -56,6 +56,7 @@ export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], 
   if (outcomes.length > 0 && outcomes.every((o) => o.duplicate)) c.header("Idempotent-Replay", "true");
   const accepted = outcomes.reduce((n, o) => n + o.accepted, 0);
   c.set("events", accepted);
+  c.set("ingested", { events, outcomes });
   if (accepted === 0 && outcomes.some((o) => o.error)) {
     if (outcomes.every((o) => o.error === "rate_limited")) {
       const retry = retryAfter(outcomes);

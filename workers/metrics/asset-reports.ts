@@ -1,0 +1,52 @@
+/**
+ * Fetch the AssetMetrics that AssetLog objects reported to their tenants' indexes: one
+ * tenant's, or (for the operator) the first tenants of the directory. Bounded both ways,
+ * so a scrape costs at most METRICS_OPERATOR_TENANTS + 1 Durable Object calls.
+ */
+import {
+  METRICS_FETCH_CONCURRENCY, METRICS_OPERATOR_ASSETS_PER_TENANT, METRICS_OPERATOR_TENANTS, METRICS_TENANT_ASSETS,
+} from "../../shared/limits.ts";
+import { DIRECTORY_OBJECT_NAME, tenantObjectName, type Env } from "../../durable-objects/env.ts";
+import { log } from "../log.ts";
+import type { AssetReport, Incompleteness } from "./asset-families.ts";
+
+export interface Reports {
+  reports: AssetReport[];
+  incomplete: Set<Incompleteness>;
+}
+
+/** One tenant's reports, at most METRICS_TENANT_ASSETS (in asset id order). */
+export async function tenantReports(env: Env, tenant: string): Promise<Reports> {
+  const page = await env.TENANT.getByName(tenantObjectName(tenant)).assetMetrics(METRICS_TENANT_ASSETS);
+  return { reports: page.assets, incomplete: new Set(page.next_cursor === null ? [] : ["asset_cap"]) };
+}
+
+/**
+ * The first METRICS_OPERATOR_TENANTS tenants (in id order), METRICS_OPERATOR_ASSETS_PER_TENANT
+ * assets each, tenant-labelled. A tenant whose object fails is left out and flagged, so one
+ * unavailable object does not fail the whole scrape.
+ */
+export async function operatorReports(env: Env): Promise<Reports> {
+  const listed = await env.TENANT_DIRECTORY.getByName(DIRECTORY_OBJECT_NAME).list(METRICS_OPERATOR_TENANTS);
+  const incomplete = new Set<Incompleteness>(listed.next_cursor === null ? [] : ["tenant_cap"]);
+  const tenants = listed.tenants.map((t) => t.tenant_id);
+  const pages: AssetReport[][] = new Array(tenants.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tenants.length) {
+      const i = next++;
+      const tenant = tenants[i]!;
+      try {
+        const page = await env.TENANT.getByName(tenantObjectName(tenant)).assetMetrics(METRICS_OPERATOR_ASSETS_PER_TENANT);
+        if (page.next_cursor !== null) incomplete.add("asset_cap");
+        pages[i] = page.assets.map((a) => ({ tenant, asset: a.asset, metrics: a.metrics }));
+      } catch (e) {
+        log.warn("MetricsTenantUnavailable", { tenant, error: String((e as Error).message ?? e) });
+        incomplete.add("tenant_unavailable");
+        pages[i] = [];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(METRICS_FETCH_CONCURRENCY, tenants.length) }, worker));
+  return { reports: pages.flat(), incomplete };
+}
