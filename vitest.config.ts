@@ -32,7 +32,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/cli/**/*.test.ts", "test/e2e/**/*.test.ts", "forwarders/*/test/**/*.test.ts"],
+          include: ["test/cli/**/*.test.ts", "test/e2e/**/*.test.ts", "forwarders/*/test/**/*.test.ts", "test/storage/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

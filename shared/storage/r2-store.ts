@@ -1,5 +1,5 @@
 /** EvidenceStore on a Cloudflare R2 binding (the default sink). */
-import type { EvidenceStore, PutOptions, StoreResult, StoredObject } from "./evidence-store.ts";
+import type { DeleteReport, EvidenceStore, PutOptions, StoreResult, StoredObject } from "./evidence-store.ts";
 
 export class R2Store implements EvidenceStore {
   readonly provider = "r2";
@@ -21,7 +21,7 @@ export class R2Store implements EvidenceStore {
       if (res === null) return { ok: false, error: { code: "exists" } };
       return { ok: true, value: { key } };
     } catch (e) {
-      return { ok: false, error: { code: "store_error", detail: String((e as Error).message ?? e) } };
+      return { ok: false, error: { code: "store_error", detail: String((e as Error).message ?? e), reason: "other" } };
     }
   }
 
@@ -41,7 +41,7 @@ export class R2Store implements EvidenceStore {
       return { ok: true, value: { key, size } };
     } catch (e) {
       await upload.abort().catch(() => undefined);
-      return { ok: false, error: { code: "store_error", detail: String((e as Error).message ?? e) } };
+      return { ok: false, error: { code: "store_error", detail: String((e as Error).message ?? e), reason: "other" } };
     }
   }
 
@@ -56,8 +56,16 @@ export class R2Store implements EvidenceStore {
     return res.truncated ? { objects, cursor: res.cursor } : { objects };
   }
 
-  async delete(keys: string[]): Promise<void> {
-    if (keys.length) await this.#r2.delete(keys);
+  async delete(keys: string[]): Promise<DeleteReport> {
+    if (!keys.length) return { deleted: 0, failed: [] };
+    try {
+      await this.#r2.delete(keys);
+      return { deleted: keys.length, failed: [] };
+    } catch (e) {
+      // The binding deletes a batch as a whole or fails it as a whole.
+      const detail = String((e as Error).message ?? e);
+      return { deleted: 0, failed: keys.map((key) => ({ key, reason: "other" as const, detail })) };
+    }
   }
 
   url(key: string): string {
