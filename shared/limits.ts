@@ -114,3 +114,27 @@ export const METRICS_FETCH_CONCURRENCY = 8;
 /** Alert rules per asset in reported metrics, and the longest rule name (both become label values). */
 export const METRICS_MAX_ALERT_RULES = 100;
 export const METRICS_MAX_RULE_NAME_LENGTH = 128;
+
+/** Live tail: WebSockets one asset's object holds at once (more are closed with 1013). */
+export const TAIL_MAX_SOCKETS_PER_ASSET = 100;
+/** Live tail: stored lines in the snapshot frame by default, and at most (`?snapshot=`). */
+export const TAIL_SNAPSHOT_DEFAULT_EVENTS = 50;
+export const TAIL_SNAPSHOT_MAX_EVENTS = 500;
+/** Live tail: stored-line bytes one snapshot frame, or one resume replay, carries at most. */
+export const TAIL_REPLAY_MAX_BYTES = 1024 * 1024;
+/** Live tail: stored lines one `resume` replays at most (then the client asks again). */
+export const TAIL_RESUME_MAX_EVENTS = 1_000;
+/** Live tail: a connection gets at most this many live event frames per second; excess is dropped and reported. */
+export const TAIL_EVENT_FRAMES_PER_SECOND = 200;
+/** Live tail: client messages per second per connection; more count as invalid. */
+export const TAIL_CLIENT_MESSAGES_PER_SECOND = 20;
+/** Live tail: one client message (larger closes the connection with 1009). */
+export const TAIL_MAX_CLIENT_MESSAGE_BYTES = 4 * 1024;
+/** Live tail: the invalid client message that closes a connection with 1008 (the earlier ones get error frames). */
+export const TAIL_MAX_INVALID_MESSAGES = 5;
+/** Live tail: the `text` filter's length, characters. */
+export const TAIL_FILTER_TEXT_MAX_CHARS = 256;
+/** Live tail: a connection that has received no frame for this long gets a heartbeat at the next activity. */
+export const TAIL_HEARTBEAT_MS = 30_000;
+/** Live tail: lifetime of a `?token=` tail token (it only opens a connection). */
+export const TAIL_TOKEN_TTL_MS = 60_000;
