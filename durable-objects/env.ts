@@ -15,6 +15,8 @@ export interface Env extends ConfigVars {
   ADMIN_TOKEN?: string;
   /** Private Ed25519 JWK set; the first key signs. */
   EVIDENCE_SIGNING_KEYS?: string;
+  /** Secret the live tail's short-lived `?token=` credentials are signed under (HKDF); falls back to ADMIN_TOKEN. */
+  TAIL_TOKEN_SECRET?: string;
 }
 
 /** Durable Object names: built here only, so tenants never share an object. */

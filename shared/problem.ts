@@ -29,6 +29,7 @@ export const PROBLEM_CODES = {
   conflict: [409, "Conflict"],
   payload_too_large: [413, "Request too large"],
   unsupported_media_type: [415, "Unsupported media type"],
+  upgrade_required: [426, "Upgrade required"],
   unprocessable: [422, "Request is well-formed but its values are invalid"],
   rate_limited: [429, "Too many requests"],
   internal: [500, "Internal error"],

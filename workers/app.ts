@@ -20,6 +20,7 @@ import { jwks } from "./routes/jwks.ts";
 import { metrics } from "./routes/metrics.ts";
 import { otlp } from "./routes/otlp.ts";
 import { splunkHec } from "./routes/splunk-hec.ts";
+import { tail } from "./routes/tail.ts";
 
 export const app = new Hono<AppEnv>();
 
@@ -51,6 +52,7 @@ app.route("/", ingestGcp);
 app.route("/", ingestAzure);
 app.route("/", otlp);
 app.route("/", splunkHec);
+app.route("/", tail);
 app.route("/", assets);
 app.route("/", evidence);
 app.route("/", bundles);
