@@ -22,10 +22,19 @@ Commands:
   keygen        make an Ed25519 evidence signing key
   fetch-bundle  download a bundle's three files from a bridge
   overlay       show or apply a FixOps overlay's telemetry_bridge section to a tenant
+  tail          follow an asset's live tail (WebSocket)
 
 Run "telemetry-bridge <command> --help" for a command's options.`;
 
 const HELP: Record<string, string> = {
+  tail: `Usage: telemetry-bridge tail <asset> --url <bridge-url> [--key <api-key>] [--snapshot N]
+                          [--level ERROR,WARN] [--text <substring>] [--from <seq>]
+
+Prints the asset's newest N stored lines (default 50), then each new one as it is stored, one
+JSON line each on stdout; heartbeats, alerts, gaps and lag reports go to stderr. --level and
+--text filter on the server; --from replays from that seq first. The key (scope "read") comes
+from --key or TB_API_KEY; it is sent only as a header, to get a 60 s token for the WebSocket URL.
+Runs until interrupted; exit 1 when the bridge closes the connection with an error.`,
   overlay: `Usage: telemetry-bridge overlay show [<fixops.overlay.yml>] [--store keep|r2|aws|gcp|azure] [--azure-container NAME]
        telemetry-bridge overlay apply [<fixops.overlay.yml>] --tenant <id> --url <bridge-url>
                                       [--token <admin-token>] [--store ...] [--azure-container NAME]
@@ -175,6 +184,49 @@ async function fetchBundle(argv: string[]): Promise<void> {
   }
 }
 
+async function tail(argv: string[]): Promise<void> {
+  const { positional, flags } = parseArgs(argv, ["help"]);
+  if (flags.has("help")) return void console.log(HELP.tail);
+  const [asset] = positional;
+  const url = flags.get("url");
+  const key = flags.get("key") ?? process.env.TB_API_KEY;
+  if (!asset || typeof url !== "string") fail(`tail needs an asset and --url\n\n${HELP.tail}`);
+  if (typeof key !== "string") fail("no API key: pass --key or set TB_API_KEY");
+  const path = `/v1/assets/${encodeURIComponent(asset)}/tail`;
+  const res = await fetch(new URL(`${path}/token`, url), { method: "POST", headers: { Authorization: `Bearer ${key}` } })
+    .catch((e: Error) => fail(`cannot reach ${url}: ${e.message}`));
+  if (!res.ok) fail(`tail token: ${res.status} ${(await res.text()).slice(0, 300)}`, 1);
+  const { token } = (await res.json()) as { token: string };
+  const ws = new URL(`${path}?token=${encodeURIComponent(token)}`, url);
+  ws.protocol = ws.protocol === "https:" ? "wss:" : "ws:";
+  const snapshot = flags.get("snapshot");
+  if (typeof snapshot === "string") ws.searchParams.set("snapshot", snapshot);
+  const level = flags.get("level");
+  const text = flags.get("text");
+  const from = flags.get("from");
+  const socket = new WebSocket(ws);
+  socket.addEventListener("message", (e) => {
+    const frame = JSON.parse(String(e.data)) as { type: string; events?: unknown[]; event?: unknown };
+    if (frame.type === "snapshot") {
+      for (const ev of frame.events ?? []) console.log(JSON.stringify(ev));
+      if (typeof level === "string" || typeof text === "string") {
+        socket.send(JSON.stringify({ type: "filter", level: typeof level === "string" ? level.split(",") : undefined, text: typeof text === "string" ? text : undefined }));
+      }
+      if (typeof from === "string") socket.send(JSON.stringify({ type: "resume", seq: Number(from) }));
+    } else if (frame.type === "event") {
+      console.log(JSON.stringify(frame.event));
+    } else {
+      console.error(`# ${String(e.data)}`);
+    }
+  });
+  await new Promise<void>((resolve) => {
+    socket.addEventListener("close", (e) => {
+      if (e.code !== 1000) fail(`connection closed: ${e.code} ${e.reason}`, 1);
+      resolve();
+    });
+  });
+}
+
 function overlayMapping(positional: string[], flags: Map<string, string | true>) {
   const file = positional[0] ?? process.env.FIXOPS_OVERLAY_PATH;
   if (!file) fail(`overlay needs a file or FIXOPS_OVERLAY_PATH\n\n${HELP.overlay}`);
@@ -234,7 +286,7 @@ async function overlay(argv: string[]): Promise<void> {
   console.log(JSON.stringify(JSON.parse(text), null, 2));
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { verify, keygen, "fetch-bundle": fetchBundle, overlay };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { verify, keygen, "fetch-bundle": fetchBundle, overlay, tail };
 
 const [command, ...rest] = process.argv.slice(2);
 if (!command || command === "--help" || command === "-h" || command === "help") {
