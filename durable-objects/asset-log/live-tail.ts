@@ -60,6 +60,8 @@ interface Conn {
 }
 
 const OPEN = 1;
+/** Snapshots and replays read this many stored lines at a time (each is at most ~256 KiB). */
+const READ_PAGE_LINES = 16;
 const RATE_WINDOW_MS = 1000;
 
 export class LiveTail {
@@ -95,8 +97,8 @@ export class LiveTail {
     const now = Date.now();
     const conn = this.#conn(server, now);
     const next = this.#source.nextSeq();
-    const items = n === 0 ? [] : newestWithin(this.#source.lines(Math.max(0, next - n), n), TAIL_REPLAY_MAX_BYTES);
-    this.#send(server, conn, snapshotFrame(items, next, this.#source.oldestSeq(), this.#source.summary()), now);
+    const oldest = this.#source.oldestSeq();
+    this.#send(server, conn, snapshotFrame(this.#newest(n, next, oldest), next, oldest, this.#source.summary()), now);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -202,13 +204,19 @@ export class LiveTail {
     const from = Math.max(seq, oldest);
     let end = from;
     let bytes = 0;
-    const items = from < next ? this.#source.lines(from, TAIL_RESUME_MAX_EVENTS) : [];
-    for (const item of items) {
-      bytes += utf8Length(item.line);
-      // Always make progress: the first line goes out even if it alone is over the cap.
-      if (bytes > TAIL_REPLAY_MAX_BYTES && end > from) break;
-      if (matches(c.att, item, () => item.line.toLowerCase())) this.#send(ws, c, eventFrame(item), now);
-      end = item.seq + 1;
+    let count = 0;
+    // Page by page, so memory holds one page of lines whatever their size.
+    replay: while (end < next && count < TAIL_RESUME_MAX_EVENTS) {
+      const page = this.#source.lines(end, Math.min(READ_PAGE_LINES, TAIL_RESUME_MAX_EVENTS - count));
+      if (!page.length) break;
+      for (const item of page) {
+        bytes += utf8Length(item.line);
+        // Always make progress: the first line goes out even if it alone is over the cap.
+        if (bytes > TAIL_REPLAY_MAX_BYTES && count > 0) break replay;
+        if (matches(c.att, item, () => item.line.toLowerCase())) this.#send(ws, c, eventFrame(item), now);
+        end = item.seq + 1;
+        count++;
+      }
     }
     if (c.att.paused) this.#save(ws, c, { ...c.att, paused: false });
     this.#send(ws, c, ackFrame("resume", { from, next_seq: end, more: end < this.#source.nextSeq() }), now);
@@ -246,6 +254,30 @@ export class LiveTail {
       for (const [ws, c] of this.#conns) if (c.dropped) this.#roll(ws, c, now);
       if ([...this.#conns.values()].some((c) => c.dropped)) this.#scheduleFlush();
     }, RATE_WINDOW_MS);
+  }
+
+  /** The newest `n` lines before `next` (not before `oldest`) that fit in TAIL_REPLAY_MAX_BYTES, oldest first; read backwards page by page. */
+  #newest(n: number, next: number, oldest: number): TailItem[] {
+    const pages: TailItem[][] = [];
+    let bytes = 0;
+    let count = 0;
+    let end = next;
+    while (count < n && end > oldest) {
+      const from = Math.max(oldest, end - Math.min(READ_PAGE_LINES, n - count));
+      const page = this.#source.lines(from, end - from).filter((i) => i.seq < end);
+      if (!page.length) break;
+      let i = page.length;
+      while (i > 0) {
+        bytes += utf8Length(page[i - 1]!.line) + 1;
+        if (bytes > TAIL_REPLAY_MAX_BYTES && count > 0) break;
+        i--;
+        count++;
+      }
+      pages.unshift(page.slice(i));
+      if (i > 0) break;
+      end = page[0]!.seq;
+    }
+    return pages.flat();
   }
 
   #conn(ws: WebSocket, now: number): Conn {
@@ -287,16 +319,4 @@ export class LiveTail {
     const live = new Set(open);
     for (const ws of this.#conns.keys()) if (!live.has(ws)) this.#conns.delete(ws);
   }
-}
-
-/** The newest items whose lines fit in `maxBytes` together (at least one). */
-function newestWithin(items: TailItem[], maxBytes: number): TailItem[] {
-  let bytes = 0;
-  let i = items.length;
-  while (i > 0) {
-    bytes += utf8Length(items[i - 1]!.line) + 1;
-    if (bytes > maxBytes && i < items.length) break;
-    i--;
-  }
-  return items.slice(i);
 }

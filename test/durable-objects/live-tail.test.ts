@@ -104,6 +104,20 @@ describe("LiveTail", () => {
     expect(c.frames.at(-1)).toEqual({ type: "ack", of: "resume", from: 3, next_seq: 3 + TAIL_RESUME_MAX_EVENTS, more: true });
   });
 
+  it("stops a replay at 1 MiB of lines, reading page by page", async () => {
+    const { state, sockets } = fakeState();
+    const big = "x".repeat(300 * 1024);
+    const reads: number[] = [];
+    const source = fakeSource(Array.from({ length: 40 }, (_, seq) => ({ seq, line: line(seq, big) })));
+    const tail = new LiveTail(state, { ...source, lines: (from, limit) => (reads.push(limit), source.lines(from, limit)) });
+    const c = connect(tail, sockets, 0);
+    tail.message(c.server, JSON.stringify({ type: "resume", seq: 0 }));
+    await settle();
+    expect(c.frames.filter((f) => f.type === "event").map((f) => f.seq)).toEqual([0, 1, 2]);
+    expect(c.frames.at(-1)).toEqual({ type: "ack", of: "resume", from: 0, next_seq: 3, more: true });
+    expect(Math.max(...reads)).toBeLessThanOrEqual(16);
+  });
+
   it(`closes connections beyond ${TAIL_MAX_SOCKETS_PER_ASSET} per asset with 1013`, async () => {
     const { state, sockets } = fakeState();
     const tail = new LiveTail(state, fakeSource([]));
