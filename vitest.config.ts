@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+import { fakeFixops } from "./test/support/fake-fixops.ts";
 
 // Test-only signing keys (committed on purpose; never used outside the test suite).
 const testKeys = JSON.parse(readFileSync(new URL("./test/fixtures/test-signing-keys.json", import.meta.url), "utf8")) as { keys: unknown[] };
@@ -17,7 +18,11 @@ export default defineConfig({
               bindings: {
                 ADMIN_TOKEN: "test-admin-token",
                 EVIDENCE_SIGNING_KEYS: JSON.stringify({ keys: testKeys.keys }),
+                // The FixOps API key forwarding tests send (a Worker secret named by tenant config).
+                FIXOPS_TEST_API_KEY: "fixops-test-key-not-a-secret",
               },
+              // Outbound fetches (FixOps forwarding) reach a fake in this Node process.
+              outboundService: fakeFixops,
             },
           }),
         ],

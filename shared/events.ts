@@ -2,6 +2,7 @@
  * TelemetryEvent (DESIGN.md section 4) and the stored-line contract (section 5):
  * pure helpers shared by connectors, the AssetLog DO and the CLI.
  */
+import type { EventFacts } from "./aggregates/event-facts.ts";
 import { MAX_ASSET_ID_LENGTH } from "./limits.ts";
 
 export const EVENT_SOURCES = [
@@ -9,6 +10,9 @@ export const EVENT_SOURCES = [
   "azure.eventhub", "azure.eventgrid", "otlp", "splunk.hec",
 ] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
+/** Lines the bridge writes itself: alert openings and lifecycle changes (docs/alerts.md). */
+export const ALERT_SOURCE = "bridge.alert";
+export type StoredSource = EventSource | typeof ALERT_SOURCE;
 
 export interface TelemetryEvent {
   /** Event time, epoch ms (from the source, else receive time). */
@@ -30,10 +34,12 @@ export interface TelemetryEvent {
  */
 export interface PreparedEvent {
   ts: number;
-  source: EventSource;
+  source: StoredSource;
   id?: string;
   /** JCS serialisation of the record. */
   recordJcs: string;
+  /** Level, latency, rule verdicts: what aggregates and alerts need (not stored in the line). */
+  facts?: EventFacts;
 }
 
 export const DEFAULT_ASSET = "default";

@@ -177,7 +177,12 @@ function forwarding(v: unknown, at: string, issues: Issues): TenantConfig["forwa
   if (o.fixops_url !== undefined) out.fixops_url = httpsUrl(o.fixops_url, `${at}/fixops_url`, issues);
   else if (mode === "http") issues.add(`${at}/fixops_url`, "required when mode is http");
   if (o.api_key_secret_ref !== undefined) out.api_key_secret_ref = secretRef(o.api_key_secret_ref, `${at}/api_key_secret_ref`, issues);
-  if (o.interval_seconds !== undefined) out.interval_seconds = integer(o.interval_seconds, `${at}/interval_seconds`, 10, 3600, issues);
+  if (o.interval_seconds !== undefined) {
+    // Summaries are merged from per-minute rollups, so intervals are whole minutes.
+    const i = integer(o.interval_seconds, `${at}/interval_seconds`, 60, 3600, issues);
+    if (i !== undefined && i % 60 !== 0) issues.add(`${at}/interval_seconds`, "must be a multiple of 60");
+    else out.interval_seconds = i;
+  }
   return out;
 }
 

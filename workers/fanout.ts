@@ -4,7 +4,9 @@
  * each group to bounded RPC messages, call stubs with bounded concurrency, and
  * report per asset.
  */
-import type { RingConfig } from "../shared/config.ts";
+import { compileRules, factsOf, type CompiledRules } from "../shared/aggregates/event-facts.ts";
+import { assetRules } from "../shared/asset-rules.ts";
+import type { RingConfig, TenantConfig } from "../shared/config.ts";
 import { canonicalize } from "../shared/evidence/jcs.ts";
 import type { PreparedEvent, TelemetryEvent } from "../shared/events.ts";
 import { APPEND_SLICE_MAX_BYTES, FANOUT_CONCURRENCY, MAX_ASSETS_PER_REQUEST, MAX_DECOMPRESSED_BYTES, MAX_RECORD_BYTES } from "../shared/limits.ts";
@@ -26,7 +28,7 @@ export interface AssetOutcome {
 }
 
 /** Canonicalise every record; reject the whole request if any is too large. */
-export function prepare(events: TelemetryEvent[]): Map<string, { events: PreparedEvent[]; bytes: number[] }> {
+export function prepare(events: TelemetryEvent[], rules: CompiledRules = compileRules(undefined)): Map<string, { events: PreparedEvent[]; bytes: number[] }> {
   const groups = new Map<string, { events: PreparedEvent[]; bytes: number[] }>();
   const issues: FieldIssue[] = [];
   let total = 0;
@@ -51,7 +53,7 @@ export function prepare(events: TelemetryEvent[]): Map<string, { events: Prepare
       }
       groups.set(ev.asset, (g = { events: [], bytes: [] }));
     }
-    const prepared: PreparedEvent = { ts: ev.ts, source: ev.source, recordJcs };
+    const prepared: PreparedEvent = { ts: ev.ts, source: ev.source, recordJcs, facts: factsOf(ev, rules) };
     if (ev.id !== undefined) prepared.id = ev.id;
     g.events.push(prepared);
     g.bytes.push(bytes);
@@ -66,15 +68,18 @@ export function prepare(events: TelemetryEvent[]): Map<string, { events: Prepare
  * Append every asset's events. With a `dedupeKey` (the request's redelivery identity), each
  * asset's object drops a batch it has already stored, so a retried request stores nothing twice.
  */
-export async function fanOut(env: Env, tenant: string, ring: RingConfig, eventsPerSecond: number, events: TelemetryEvent[], dedupeKey?: string): Promise<AssetOutcome[]> {
-  const groups = [...prepare(events)];
+export async function fanOut(
+  env: Env, tenant: string, ring: RingConfig, eventsPerSecond: number, events: TelemetryEvent[], dedupeKey?: string, config?: TenantConfig,
+): Promise<AssetOutcome[]> {
+  const groups = [...prepare(events, compileRules(config))];
+  const rules = assetRules(env, config);
   const outcomes: AssetOutcome[] = new Array(groups.length);
   let next = 0;
   const worker = async () => {
     while (next < groups.length) {
       const i = next++;
       const [asset, group] = groups[i]!;
-      outcomes[i] = await appendGroup(env, { tenant, asset, ring, ...(eventsPerSecond > 0 ? { events_per_second: eventsPerSecond } : {}) }, group.events, group.bytes, dedupeKey);
+      outcomes[i] = await appendGroup(env, { tenant, asset, ring, rules, ...(eventsPerSecond > 0 ? { events_per_second: eventsPerSecond } : {}) }, group.events, group.bytes, dedupeKey);
     }
   };
   await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, groups.length) }, worker));

@@ -13,12 +13,22 @@ import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, TRIM_BAT
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { R2Store } from "../../shared/storage/r2-store.ts";
-import { tenantObjectName, type Env } from "../env.ts";
+import { assetObjectName, tenantObjectName, type Env } from "../env.ts";
 import { describe, sealWindow, type BundleInfo, type BundleRow, type SealError } from "./bundle-builder.ts";
 import { frontierAt, headFrontier } from "./frontier.ts";
+import { LiveTail, type TailSource } from "./live-tail.ts";
 import { readLines } from "./read-lines.ts";
 import { firstSeqReceivedSince, oldestTrimmable, readHead, ringWindow, trimChunks, type Head } from "./ring-buffer.ts";
 import { ASSET_LOG_MIGRATIONS } from "./schema.ts";
+import { AlertEngine, type EvalEvent } from "./alert-engine.ts";
+import { addRepeats, changeLine, firedLine, getAlert, insertAlerts, listAlerts, transition, trimAlerts, viewOf, type AlertAction, type AlertStatus, type AlertView, type TransitionError } from "./alert-records.ts";
+import { Forwarder, type DeadLetter } from "./forwarder.ts";
+import type { AssetRules } from "../../shared/asset-rules.ts";
+import { RollupStore } from "./rollups.ts";
+import { summarize, type SummaryQuery, type AssetSummary } from "./summary.ts";
+import type { AssetMetrics } from "../../shared/asset-metrics.ts";
+import { ALERT_SOURCE } from "../../shared/events.ts";
+import { ringTailSource } from "./tail-source.ts";
 
 const encoder = new TextEncoder();
 
@@ -31,7 +41,17 @@ export interface AssetRef {
   ring: RingConfig;
   /** Per-asset ingest cap (events per second), so one noisy asset cannot starve its tenant. */
   events_per_second?: number;
+  /** The tenant's rules as they apply to this asset (absent: none, and the default counting rule). */
+  rules?: AssetRules;
 }
+
+export type AlertActionResult = { ok: true; alert: AlertView } | { ok: false; error: TransitionError };
+
+const LEVEL_CHARS: Record<string, string> = { CRITICAL: "C", ERROR: "E", WARN: "W", INFO: "I", DEBUG: "D" };
+/** Rules of an append that carries none (direct RPC use): no alerts, the default counting rule, no forwarding. */
+const DEFAULT_ASSET_RULES: AssetRules = { alert_rules: [], counting_rules: ["waf-blocks"], forwarding: null, summary_days: 30 };
+/** Housekeeping (rollup retention, alert state pruning) runs at most this often. */
+const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
 export interface AppendResult {
   accepted: number;
@@ -77,10 +97,35 @@ export class AssetLog extends DurableObject<Env> {
   #pinnedFrom = Infinity;
   #bucket: TokenBucket | undefined;
   #reportedAt = -Infinity;
+  #rollups: RollupStore;
+  #alerts: AlertEngine;
+  #forwarder: Forwarder;
+  /** Live tail WebSockets (hibernation API) and the window of stored lines they read. */
+  #tailSource: TailSource = ringTailSource({
+    sql: this.ctx.storage.sql,
+    head: () => this.#head,
+    ring: () => (this.#ready && this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null),
+  });
+  #tail = new LiveTail(this.ctx, this.#tailSource);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#rollups = new RollupStore(this.#sql);
+    this.#alerts = new AlertEngine(this.#sql);
+    this.#forwarder = new Forwarder({
+      sql: this.#sql,
+      rollups: this.#rollups,
+      tenant: () => this.#identity()[0],
+      asset: () => this.#identity()[1],
+      meta: (k) => this.#meta(k),
+      setMeta: (k, v) => { if (v === null) this.#sql.exec("DELETE FROM meta WHERE k = ?", k); else this.#setMeta(k, v); },
+      secret: (name) => {
+        const v = (env as unknown as Record<string, unknown>)[name];
+        return typeof v === "string" ? v : undefined;
+      },
+      fetch: (input, init) => fetch(input, init),
+    });
     this.#ready = hasSchema(this.#sql);
     if (this.#ready) {
       migrate(this.#sql, ASSET_LOG_MIGRATIONS);
@@ -111,47 +156,85 @@ export class AssetLog extends DurableObject<Env> {
     if (events.length === 0) return { accepted: 0, first_seq: first, end_seq: first, rows_written: metaRows };
     // Receive times never go backwards, so age bounds stay a prefix of seq.
     const rts = Math.max(Date.now(), this.#head.lastRts);
+    const [rules, ruleRows] = this.#rules(ref);
+    // Alert lines follow the batch's events, under the same commit and Merkle tree.
+    const evaluation = this.#alerts.evaluate(rules.alert_rules, events.map((ev, i): EvalEvent => ({ seq: first + i, ts: ev.ts, facts: ev.facts })), rts);
+    const all = evaluation.fired.length ? [...events, ...evaluation.fired.map(firedLine)] : events;
+    const firedByRule = new Map<string, number>();
+    for (const f of evaluation.fired) firedByRule.set(f.rule, (firedByRule.get(f.rule) ?? 0) + 1);
     let seq = first;
-    let rowsWritten = metaRows;
+    let rowsWritten = metaRows + ruleRows;
     const frontier = this.#frontier.clone();
-    this.ctx.storage.transactionSync(() => {
-      let chunkFirst = seq;
-      let chunkFrontier = frontier.encode();
-      let lines: string[] = [];
-      let bytes = 0;
-      let batchChunk = true;
-      const flush = () => {
-        if (!lines.length) return;
-        // The batch's first chunk carries its dedupe key; its end is known after the loop.
-        const key = batchChunk ? opts.dedupe_key ?? null : null;
-        rowsWritten += this.#sql.exec(
-          "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines, dedupe_key, batch_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          chunkFirst, seq, rts, bytes, chunkFrontier, lines.join(""), key, key === null ? null : first + events.length,
-        ).rowsWritten;
-        batchChunk = false;
-        chunkFirst = seq;
-        chunkFrontier = frontier.encode();
-        lines = [];
-        bytes = 0;
-      };
-      for (const ev of events) {
-        const line = storedLine(ref.asset, seq, rts, ev);
-        const lineBytes = encoder.encode(line);
-        if (bytes + lineBytes.byteLength + 1 > CHUNK_MAX_BYTES && lines.length) flush();
-        frontier.append(lineBytes);
-        lines.push(line + "\n");
-        bytes += lineBytes.byteLength + 1;
-        seq++;
-      }
-      flush();
-    });
+    try {
+      this.ctx.storage.transactionSync(() => {
+        rowsWritten += this.#writeChunks(ref.asset, all, first, rts, frontier, opts.dedupe_key);
+        seq = first + all.length;
+        rowsWritten += this.#rollups.add(rts, events.map((ev) => ev.facts), firedByRule);
+        rowsWritten += this.#alerts.persist(rts);
+        if (evaluation.fired.length) rowsWritten += insertAlerts(this.#sql, evaluation.fired, rts);
+        if (evaluation.repeats.size) rowsWritten += addRepeats(this.#sql, evaluation.repeats);
+      });
+    } catch (e) {
+      this.#alerts.discard();
+      this.#rollups.discard();
+      throw e;
+    }
     // Only now, after the commit, does the in-memory tree move on.
     this.#frontier = frontier;
     this.#head = { nextSeq: seq, lastRts: rts };
+    if (this.ctx.getWebSockets().length) this.#tail.publish(this.#tailSource.lines(first, seq - first));
     await this.#reportActivity(ref, rts);
     // Once the count bound evicts, trim within TRIM_INTERVAL_MS; until then, when the oldest line ages out.
     this.#armTrim(seq > ref.ring.max_lines ? rts + TRIM_INTERVAL_MS : rts + ref.ring.max_seconds * 1000);
+    const forwardAt = this.#forwarder.noteAppend(rts);
+    if (forwardAt !== null) this.#armTrim(forwardAt);
+    if (this.#meta("housekeeping_next") === undefined) {
+      rowsWritten += this.#setMeta("housekeeping_next", String(rts + HOUSEKEEPING_INTERVAL_MS));
+      this.#armTrim(rts + HOUSEKEEPING_INTERVAL_MS);
+    }
+    if (evaluation.fired.length && this.ctx.getWebSockets().length) {
+      for (const f of evaluation.fired) this.#tail.publishAlert(viewOf(getAlert(this.#sql, f.id)!));
+    }
     return { accepted: events.length, first_seq: first, end_seq: seq, rows_written: rowsWritten };
+  }
+
+  /** Write lines as chunk rows of at most CHUNK_MAX_BYTES; moves `frontier` on. Returns rows written. */
+  #writeChunks(asset: string, all: readonly PreparedEvent[], first: number, rts: number, frontier: CompactRange, dedupeKey: string | undefined): number {
+    let rows = 0;
+    let seq = first;
+    let chunkFirst = seq;
+    let chunkFrontier = frontier.encode();
+    let lines: string[] = [];
+    let levels = "";
+    let bytes = 0;
+    let batchChunk = true;
+    const flush = () => {
+      if (!lines.length) return;
+      // The batch's first chunk carries its dedupe key and the batch's end.
+      const key = batchChunk ? dedupeKey ?? null : null;
+      rows += this.#sql.exec(
+        "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines, dedupe_key, batch_end, levels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        chunkFirst, seq, rts, bytes, chunkFrontier, lines.join(""), key, key === null ? null : first + all.length, levels,
+      ).rowsWritten;
+      batchChunk = false;
+      chunkFirst = seq;
+      chunkFrontier = frontier.encode();
+      lines = [];
+      levels = "";
+      bytes = 0;
+    };
+    for (const ev of all) {
+      const line = storedLine(asset, seq, rts, ev);
+      const lineBytes = encoder.encode(line);
+      if (bytes + lineBytes.byteLength + 1 > CHUNK_MAX_BYTES && lines.length) flush();
+      frontier.append(lineBytes);
+      lines.push(line + "\n");
+      levels += ev.source === ALERT_SOURCE ? "A" : LEVEL_CHARS[ev.facts?.level ?? ""] ?? "-";
+      bytes += lineBytes.byteLength + 1;
+      seq++;
+    }
+    flush();
+    return rows;
   }
 
   /** Where the buffer stands now under `ref.ring`. */
@@ -196,20 +279,186 @@ export class AssetLog extends DurableObject<Env> {
     return { bundles: page.map((r) => describe(r, store)), cursor: rows.length > limit && last ? String(last.n) : null };
   }
 
+  /** WebSocket upgrades for the live tail, the only use of fetch; the edge has authenticated the client. */
+  override async fetch(request: Request): Promise<Response> {
+    // The edge names the tenant and asset it verified; they must be the ones this object holds.
+    const name = this.ctx.id.name;
+    return this.#tail.connect(request, (tenant, asset) => name !== undefined
+      ? name === assetObjectName(tenant, asset)
+      : (this.#meta("identity") ?? JSON.stringify([tenant, asset])) === JSON.stringify([tenant, asset]));
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    this.#tail.message(ws, message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.#tail.closed(ws, code, reason);
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.#tail.closed(ws);
+  }
+
+  /**
+   * Rollups merged over [since, until) (receive time, whole minutes), with the ops-telemetry
+   * summary of the window. Reads only; an unknown asset has an empty summary.
+   */
+  async summary(ref: AssetRef, q: SummaryQuery): Promise<AssetSummary> {
+    if (this.#ready) this.#bind(ref);
+    return summarize(this.#ready ? this.#rollups : null, q, ref.rules?.counting_rules ?? ["waf-blocks"]);
+  }
+
+  /** Alert records, newest first; `before` is the cursor the previous page returned. */
+  async alerts(ref: AssetRef, q: { status?: AlertStatus; limit: number; before?: number }): Promise<{ alerts: AlertView[]; cursor: string | null }> {
+    if (!this.#ready) return { alerts: [], cursor: null };
+    this.#bind(ref);
+    return listAlerts(this.#sql, q);
+  }
+
+  /**
+   * Acknowledge, suppress or resolve an alert; the change is recorded in the alert and appended
+   * to the log. Suppressing mutes new alerts of the same rule and key for `mute_seconds`.
+   */
+  async alertAction(ref: AssetRef, id: string, action: AlertAction, by: { actor: string; note?: string; mute_seconds?: number }): Promise<AlertActionResult> {
+    if (!this.#ready) return { ok: false, error: { code: "not_found" } };
+    this.#bind(ref);
+    const now = Math.max(Date.now(), this.#head.lastRts);
+    let result = { ok: false, error: { code: "not_found" } } as AlertActionResult;
+    const frontier = this.#frontier.clone();
+    const first = this.#head.nextSeq;
+    const mutedUntil = action === "suppress" ? now + (by.mute_seconds ?? 0) * 1000 : undefined;
+    try {
+      this.ctx.storage.transactionSync(() => {
+        const t = transition(this.#sql, id, action, { actor: by.actor, ...(by.note !== undefined ? { note: by.note } : {}), ...(mutedUntil !== undefined ? { muted_until: mutedUntil } : {}) }, now);
+        if (!t.ok) return void (result = t);
+        if (mutedUntil !== undefined && mutedUntil > now) {
+          this.#alerts.mute(t.row.rule, t.row.key ?? "", mutedUntil);
+          this.#alerts.persist(now);
+        }
+        this.#writeChunks(ref.asset, [changeLine(t.row, now)], first, now, frontier, undefined);
+        result = { ok: true, alert: viewOf(t.row) };
+      });
+    } catch (e) {
+      this.#alerts.discard();
+      throw e;
+    }
+    if (result.ok) {
+      this.#frontier = frontier;
+      this.#head = { nextSeq: first + 1, lastRts: now };
+      if (this.ctx.getWebSockets().length) {
+        this.#tail.publish(this.#tailSource.lines(first, 1));
+        this.#tail.publishAlert(result.alert);
+      }
+    }
+    return result;
+  }
+
+  /** Forwarding payloads that exhausted their attempts, newest first. */
+  async deadLetters(ref: AssetRef, limit: number): Promise<{ dead_letters: DeadLetter[]; depth: number; outbox: number }> {
+    if (!this.#ready) return { dead_letters: [], depth: 0, outbox: 0 };
+    this.#bind(ref);
+    return { dead_letters: this.#forwarder.deadLetters(limit), depth: this.#forwarder.dlqDepth(), outbox: this.#forwarder.outboxDepth() };
+  }
+
+  /** Send dead letters (all, or those named) again, starting now. */
+  async redrive(ref: AssetRef, ids?: string[]): Promise<{ redriven: number }> {
+    if (!this.#ready) return { redriven: 0 };
+    this.#bind(ref);
+    const now = Date.now();
+    const redriven = this.ctx.storage.transactionSync(() => this.#forwarder.redrive(ids, now));
+    if (redriven) this.#armTrim(now);
+    return { redriven };
+  }
+
+  /** The numbers /metrics shows for this asset (also reported to the tenant's asset index). */
+  async metrics(ref: AssetRef): Promise<AssetMetrics> {
+    if (this.#ready) this.#bind(ref);
+    return this.#metrics(ref.ring);
+  }
+
+  /** One alarm for all time-based work: trimming, forwarding, housekeeping. Each says when it is due next. */
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     if (!this.#ready) return;
-    const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
-    if (!ring) return;
     const now = Date.now();
+    const next: (number | null)[] = [this.#trimStep(now)];
+    next.push(await this.#forwarder.run(now, this.#head.lastRts));
+    next.push(this.#housekeeping(now));
+    for (const t of next) if (t !== null) this.#armTrim(t);
+  }
+
+  /** Trim what left the ring; when to trim next, or null. */
+  #trimStep(now: number): number | null {
+    const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
+    if (!ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
     const { more } = trimChunks(this.#sql, win.start, this.#pinnedFrom, TRIM_BATCH_CHUNKS);
-    if (more) return this.#armTrim(now + 1000);
+    if (more) return now + 1000;
     const oldest = oldestTrimmable(this.#sql, this.#head);
-    if (!oldest) return;
+    if (!oldest) return null;
     // Still below the window: a seal pinned it; try again shortly. Otherwise wait for it to age out
     // (appends pull the alarm earlier once the count bound evicts).
-    this.#armTrim(oldest.first_seq < win.start ? now + TRIM_INTERVAL_MS : oldest.rts + ring.max_seconds * 1000);
+    return oldest.first_seq < win.start ? now + TRIM_INTERVAL_MS : oldest.rts + ring.max_seconds * 1000;
+  }
+
+  /** Rollup retention, alert-state pruning, alert record bound: hourly while the asset has data. */
+  #housekeeping(now: number): number | null {
+    const due = this.#meta("housekeeping_next");
+    if (due === undefined) return null;
+    if (now < Number(due)) return Number(due);
+    const rules = this.#storedRules();
+    this.ctx.storage.transactionSync(() => {
+      this.#rollups.dropBefore(now - rules.summary_days * 86_400_000);
+      this.#alerts.prune(rules.alert_rules, now);
+      trimAlerts(this.#sql);
+    });
+    const hasRollups = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM rollups").one().n > 0;
+    if (!hasRollups) {
+      this.#sql.exec("DELETE FROM meta WHERE k = 'housekeeping_next'");
+      return null;
+    }
+    this.#setMeta("housekeeping_next", String(now + HOUSEKEEPING_INTERVAL_MS));
+    return now + HOUSEKEEPING_INTERVAL_MS;
+  }
+
+  #metrics(ring: RingConfig): AssetMetrics {
+    const empty = { success: 0, failure: 0, dlq: 0, dlq_dropped: 0 };
+    if (!this.#ready) {
+      return { ring_buffer_size: 0, ring_buffer_evictions_total: 0, evidence_bundles_generated_total: 0, forward_attempts_total: { success: 0, failure: 0, dlq: 0 }, forward_dlq_depth: 0, alerts_fired_total: {} };
+    }
+    const win = ringWindow(this.#sql, this.#head, ring, Date.now());
+    const fwd = this.#forwarder.counters() ?? empty;
+    const fired: Record<string, number> = {};
+    for (const r of this.#sql.exec<{ rule: string; n: number }>("SELECT rule, COUNT(*) AS n FROM alerts GROUP BY rule").toArray()) fired[r.rule] = r.n;
+    return {
+      ring_buffer_size: win.end - win.start,
+      ring_buffer_evictions_total: win.start,
+      evidence_bundles_generated_total: this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM bundles").one().n,
+      forward_attempts_total: { success: fwd.success, failure: fwd.failure, dlq: fwd.dlq },
+      forward_dlq_depth: this.#forwarder.dlqDepth(),
+      alerts_fired_total: fired,
+    };
+  }
+
+  /** The rules an append carries, recorded (when changed) for the alarm's use. */
+  #rules(ref: AssetRef): [AssetRules, number] {
+    const rules = ref.rules ?? DEFAULT_ASSET_RULES;
+    const json = JSON.stringify(rules);
+    let rows = 0;
+    if (this.#meta("rules") !== json) rows += this.#setMeta("rules", json);
+    rows += this.#forwarder.bind(rules.forwarding);
+    return [rules, rows];
+  }
+
+  #storedRules(): AssetRules {
+    const raw = this.#meta("rules");
+    return raw ? (JSON.parse(raw) as AssetRules) : DEFAULT_ASSET_RULES;
+  }
+
+  #identity(): [string, string] {
+    const raw = this.#meta("identity");
+    return raw ? (JSON.parse(raw) as [string, string]) : ["", ""];
   }
 
   async #seal(ref: AssetRef, since: Since, bucketName: string): Promise<SealResult> {
@@ -314,7 +563,7 @@ export class AssetLog extends DurableObject<Env> {
     this.#reportedAt = rts;
     // first_seen only counts on the index's first insert, which is this asset's first append.
     const report = this.env.TENANT.getByName(tenantObjectName(ref.tenant))
-      .touchAsset({ asset: ref.asset, first_seen: rts, last_seen: rts, events_total: this.#head.nextSeq })
+      .touchAsset({ asset: ref.asset, first_seen: rts, last_seen: rts, events_total: this.#head.nextSeq, metrics: this.#metrics(ref.ring) })
       .catch(() => { this.#reportedAt = -Infinity; });
     if (first) await report;
   }

@@ -44,4 +44,44 @@ export const ASSET_LOG_MIGRATIONS = [
   `ALTER TABLE chunks ADD COLUMN dedupe_key TEXT;
    ALTER TABLE chunks ADD COLUMN batch_end INTEGER;
    CREATE INDEX chunks_dedupe ON chunks (dedupe_key) WHERE dedupe_key IS NOT NULL;`,
+  // Aggregates and alerts (docs/alerts.md, docs/forwarding.md): one rollup row per minute;
+  // alert rule state per (rule, key); alert records; the FixOps forwarding outbox and its DLQ.
+  // `levels` holds one character per line of a chunk (C E W I D, "-" for none), so the live
+  // tail can filter stored lines by level without parsing them.
+  `CREATE TABLE rollups (minute INTEGER PRIMARY KEY, data TEXT NOT NULL);
+   CREATE TABLE alert_state (rule TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (rule, key)) WITHOUT ROWID;
+   CREATE TABLE alerts (
+     id TEXT PRIMARY KEY,
+     rule TEXT NOT NULL,
+     type TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     key TEXT,
+     status TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     event_ts INTEGER NOT NULL,
+     value REAL,
+     opened_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     repeats INTEGER NOT NULL,
+     actor TEXT,
+     note TEXT,
+     muted_until INTEGER
+   );
+   CREATE TABLE outbox (
+     id TEXT PRIMARY KEY,
+     payload TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     next_at INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_error TEXT
+   ) WITHOUT ROWID;
+   CREATE TABLE dlq (
+     id TEXT PRIMARY KEY,
+     payload TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     failed_at INTEGER NOT NULL,
+     last_error TEXT
+   );
+   ALTER TABLE chunks ADD COLUMN levels TEXT;`,
 ] as const;

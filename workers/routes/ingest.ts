@@ -52,7 +52,7 @@ export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], 
   }
   // record_field yields to an asset the request names; aliases apply to every asset.
   applyAssetMapping(events, config?.asset_mapping, requestAsset(c.req.raw) !== undefined);
-  const outcomes = await fanOut(c.env, principal.tenant, effectiveRing(c.env, config), quotas.asset_events_per_second, events, dedupe);
+  const outcomes = await fanOut(c.env, principal.tenant, effectiveRing(c.env, config), quotas.asset_events_per_second, events, dedupe, config);
   if (outcomes.length > 0 && outcomes.every((o) => o.duplicate)) c.header("Idempotent-Replay", "true");
   const accepted = outcomes.reduce((n, o) => n + o.accepted, 0);
   c.set("events", accepted);

@@ -1,0 +1,238 @@
+/**
+ * Forwarding the FixOps ops-telemetry summary (docs/forwarding.md): every closed interval
+ * with events becomes one payload in a durable outbox; the alarm sends due payloads with
+ * exponential backoff and jitter, and after FORWARD_MAX_ATTEMPTS moves them to a bounded
+ * dead-letter queue that the API lists and redrives. Ingest never waits on FixOps.
+ */
+import { opsSummary, Rollup } from "../../shared/aggregates/rollup.ts";
+import {
+  FORWARD_BACKOFF_BASE_MS, FORWARD_BACKOFF_MAX_MS, FORWARD_DLQ_MAX, FORWARD_MAX_ATTEMPTS, FORWARD_TIMEOUT_MS,
+} from "../../shared/limits.ts";
+import { SERVICE_VERSION } from "../../shared/version.ts";
+import type { ForwardingConfig } from "../../shared/asset-rules.ts";
+import type { RollupStore } from "./rollups.ts";
+
+/** Payloads sent per alarm run (the rest stay due and go on the next run, a second later). */
+const SENDS_PER_RUN = 20;
+
+export interface ForwardCounters {
+  success: number;
+  failure: number;
+  dlq: number;
+  dlq_dropped: number;
+}
+
+/** One interval's summary as queued: the body FixOps receives, and what it covers. */
+export interface ForwardPayload {
+  body: { alerts: { rule: string; count: number; asset: string }[]; latency_ms_p95: number | null };
+  window: { since: string; until: string };
+  events: number;
+}
+
+export interface DeadLetter {
+  id: string;
+  payload: ForwardPayload;
+  attempts: number;
+  created_at: string;
+  failed_at: string;
+  last_error: string | null;
+}
+
+interface Deps {
+  sql: SqlStorage;
+  rollups: RollupStore;
+  tenant: () => string;
+  asset: () => string;
+  meta: (k: string) => string | undefined;
+  setMeta: (k: string, v: string | null) => void;
+  /** A Worker secret by name (undefined when not set). */
+  secret: (name: string) => string | undefined;
+  fetch: typeof fetch;
+  random?: () => number;
+}
+
+export class Forwarder {
+  #d: Deps;
+
+  constructor(deps: Deps) {
+    this.#d = deps;
+  }
+
+  config(): ForwardingConfig | null {
+    const raw = this.#d.meta("forwarding");
+    return raw ? (JSON.parse(raw) as ForwardingConfig) : null;
+  }
+
+  /** Record the config an append carried; returns rows written (only when it changed). */
+  bind(cfg: ForwardingConfig | null): number {
+    const json = cfg ? JSON.stringify(cfg) : null;
+    if ((this.#d.meta("forwarding") ?? null) === json) return 0;
+    this.#d.setMeta("forwarding", json);
+    return 1;
+  }
+
+  /**
+   * After an append at `rts`: when no interval is open, open the one `rts` falls in.
+   * Returns when the alarm must run, or null.
+   */
+  noteAppend(rts: number): number | null {
+    const cfg = this.config();
+    if (!cfg || cfg.mode !== "http") return null;
+    const next = this.#num("fwd_next");
+    if (next !== null) return next;
+    const i = cfg.interval_seconds * 1000;
+    const from = Math.floor(rts / i) * i;
+    this.#d.setMeta("fwd_from", String(from));
+    this.#d.setMeta("fwd_next", String(from + i));
+    return from + i;
+  }
+
+  /** Close due intervals and send due payloads. Returns when to run again, or null. */
+  async run(now: number, lastRts: number): Promise<number | null> {
+    const cfg = this.config();
+    if (!cfg || cfg.mode !== "http") return null;
+    let next = this.#num("fwd_next");
+    if (next !== null && now >= next) {
+      const i = cfg.interval_seconds * 1000;
+      const from = this.#num("fwd_from") ?? next - i;
+      const boundary = Math.floor(now / i) * i;
+      this.#enqueue(cfg, from, boundary, now);
+      this.#d.setMeta("fwd_from", String(boundary));
+      // Intervals with no events send nothing, so an idle asset has no alarm.
+      next = lastRts >= boundary ? boundary + i : null;
+      this.#d.setMeta("fwd_next", next === null ? null : String(next));
+    }
+    const due = this.#d.sql
+      .exec<{ id: string; payload: string; attempts: number; created_at: number }>(
+        "SELECT id, payload, attempts, created_at FROM outbox WHERE next_at <= ? ORDER BY next_at LIMIT ?", now, SENDS_PER_RUN,
+      )
+      .toArray();
+    for (const row of due) await this.#send(cfg, row, now);
+    const pending = this.#d.sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox").one().t;
+    const times = [next, pending].filter((t): t is number => t !== null);
+    return times.length ? Math.max(now + 1000 * Number(due.length === SENDS_PER_RUN), Math.min(...times)) : null;
+  }
+
+  counters(): ForwardCounters {
+    const raw = this.#d.meta("fwd_counters");
+    return raw ? (JSON.parse(raw) as ForwardCounters) : { success: 0, failure: 0, dlq: 0, dlq_dropped: 0 };
+  }
+
+  dlqDepth(): number {
+    return this.#d.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dlq").one().n;
+  }
+
+  outboxDepth(): number {
+    return this.#d.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  }
+
+  deadLetters(limit: number): DeadLetter[] {
+    return this.#d.sql
+      .exec<{ id: string; payload: string; attempts: number; created_at: number; failed_at: number; last_error: string | null }>(
+        "SELECT * FROM dlq ORDER BY failed_at DESC, id LIMIT ?", limit,
+      )
+      .toArray()
+      .map((r) => ({
+        id: r.id, payload: JSON.parse(r.payload) as ForwardPayload, attempts: r.attempts, created_at: new Date(r.created_at).toISOString(),
+        failed_at: new Date(r.failed_at).toISOString(), last_error: r.last_error,
+      }));
+  }
+
+  /** Move dead letters (all, or the given ids) back to the outbox, due now. Returns how many. */
+  redrive(ids: string[] | undefined, now: number): number {
+    let moved = 0;
+    const rows = ids
+      ? ids.flatMap((id) => this.#d.sql.exec<{ id: string; payload: string; created_at: number }>("SELECT id, payload, created_at FROM dlq WHERE id = ?", id).toArray())
+      : this.#d.sql.exec<{ id: string; payload: string; created_at: number }>("SELECT id, payload, created_at FROM dlq").toArray();
+    for (const r of rows) {
+      this.#d.sql.exec(
+        "INSERT INTO outbox (id, payload, attempts, next_at, created_at, last_error) VALUES (?, ?, 0, ?, ?, NULL) ON CONFLICT (id) DO NOTHING",
+        r.id, r.payload, now, r.created_at,
+      );
+      this.#d.sql.exec("DELETE FROM dlq WHERE id = ?", r.id);
+      moved++;
+    }
+    return moved;
+  }
+
+  #enqueue(cfg: ForwardingConfig, from: number, until: number, now: number): void {
+    if (until <= from) return;
+    const total = new Rollup();
+    for (const { rollup } of this.#d.rollups.range(from, until)) total.merge(rollup);
+    if (total.events === 0) return;
+    const summary = opsSummary(total, cfg.counting_rules);
+    const asset = this.#d.asset();
+    // FixOps' schema allows extra keys inside alerts: each names the asset it counts.
+    const payload: ForwardPayload = {
+      body: { alerts: summary.alerts.map((a) => ({ ...a, asset })), latency_ms_p95: summary.latency_ms_p95 },
+      window: { since: new Date(from).toISOString(), until: new Date(until).toISOString() },
+      events: total.events,
+    };
+    this.#d.sql.exec(
+      "INSERT INTO outbox (id, payload, attempts, next_at, created_at) VALUES (?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING",
+      `${from}-${until}`, JSON.stringify(payload), now, now,
+    );
+  }
+
+  async #send(cfg: ForwardingConfig, row: { id: string; payload: string; attempts: number; created_at: number }, now: number): Promise<void> {
+    const payload = JSON.parse(row.payload) as ForwardPayload;
+    const error = await this.#post(cfg, row.id, payload);
+    const counters = this.counters();
+    if (error === null) {
+      counters.success++;
+      this.#d.sql.exec("DELETE FROM outbox WHERE id = ?", row.id);
+    } else {
+      counters.failure++;
+      const attempts = row.attempts + 1;
+      if (attempts >= FORWARD_MAX_ATTEMPTS) {
+        counters.dlq++;
+        this.#d.sql.exec(
+          "INSERT INTO dlq (id, payload, attempts, created_at, failed_at, last_error) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET attempts = excluded.attempts, failed_at = excluded.failed_at, last_error = excluded.last_error",
+          row.id, row.payload, attempts, row.created_at, now, error,
+        );
+        this.#d.sql.exec("DELETE FROM outbox WHERE id = ?", row.id);
+        counters.dlq_dropped += this.#d.sql.exec(
+          "DELETE FROM dlq WHERE id IN (SELECT id FROM dlq ORDER BY failed_at DESC, id LIMIT -1 OFFSET ?)", FORWARD_DLQ_MAX,
+        ).rowsWritten;
+      } else {
+        const backoff = Math.min(FORWARD_BACKOFF_MAX_MS, FORWARD_BACKOFF_BASE_MS * 2 ** (attempts - 1));
+        // Full jitter over the upper half: retries of many assets do not arrive in step.
+        const delay = Math.round(backoff * (0.5 + 0.5 * (this.#d.random ?? Math.random)()));
+        this.#d.sql.exec("UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?", attempts, now + delay, error, row.id);
+      }
+    }
+    this.#d.setMeta("fwd_counters", JSON.stringify(counters));
+  }
+
+  /** POST one payload; null on 2xx, else a reason that never holds the key or the response body. */
+  async #post(cfg: ForwardingConfig, id: string, payload: ForwardPayload): Promise<string | null> {
+    if (!cfg.fixops_url) return "forwarding has no fixops_url";
+    const headers: Record<string, string> = {
+      "Content-Type": "application/json",
+      "User-Agent": `telemetry-bridge/${SERVICE_VERSION}`,
+      "X-Asset-Id": this.#d.asset(),
+      "X-Telemetry-Window": `${payload.window.since}/${payload.window.until}`,
+      // Retries of one interval carry the same key, so a receiver can drop duplicates.
+      "Idempotency-Key": `${this.#d.tenant()}:${this.#d.asset()}:${id}`,
+    };
+    if (cfg.api_key_secret_ref) {
+      const key = this.#d.secret(cfg.api_key_secret_ref);
+      if (key === undefined) return `the secret ${cfg.api_key_secret_ref} is not set`;
+      headers["X-API-Key"] = key;
+    }
+    try {
+      const res = await this.#d.fetch(cfg.fixops_url, {
+        method: "POST", headers, body: JSON.stringify(payload.body), signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+      });
+      await res.body?.cancel();
+      return res.ok ? null : `FixOps answered ${res.status}`;
+    } catch (e) {
+      return (e as Error).name === "TimeoutError" ? `no answer within ${FORWARD_TIMEOUT_MS} ms` : "network error";
+    }
+  }
+
+  #num(k: string): number | null {
+    const v = this.#d.meta(k);
+    return v === undefined ? null : Number(v);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * A fake FixOps for the workerd tests, run in the Node process as miniflare's outbound
+ * service: every fetch the Worker and its Durable Objects make comes here first.
+ * `https://fixops.test/...` is the fake; anything else goes out unchanged (loopback only in tests).
+ *   POST /ingest/<id>          records the request; answers the next status scripted for <id> (default 200)
+ *   PUT  /__script/<id>        body: JSON array of statuses to answer, in order (then 200); "net" = connection error
+ *   GET  /__requests/<id>      the requests recorded for <id>: [{headers, body}]
+ */
+const HOST = "fixops.test";
+
+interface Recorded {
+  headers: Record<string, string>;
+  body: string;
+}
+
+const scripts = new Map<string, (number | "net")[]>();
+const recorded = new Map<string, Recorded[]>();
+
+export async function fakeFixops(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.hostname !== HOST) return fetch(request);
+  const [, op, id = ""] = url.pathname.split("/");
+  if (op === "__script" && request.method === "PUT") {
+    scripts.set(id, (await request.json()) as (number | "net")[]);
+    recorded.delete(id);
+    return new Response(null, { status: 204 });
+  }
+  if (op === "__requests") return Response.json(recorded.get(id) ?? []);
+  if (op === "ingest" && request.method === "POST") {
+    const list = recorded.get(id) ?? [];
+    list.push({ headers: Object.fromEntries(request.headers), body: await request.text() });
+    recorded.set(id, list);
+    const next = scripts.get(id)?.shift() ?? 200;
+    if (next === "net") throw new Error("connection reset (scripted)");
+    return new Response(next < 300 ? '{"ok":true}' : '{"error":"scripted failure"}', { status: next, headers: { "Content-Type": "application/json" } });
+  }
+  return new Response("not found", { status: 404 });
+}
