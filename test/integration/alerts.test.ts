@@ -194,3 +194,17 @@ describe("alert lifecycle", () => {
   });
 });
 
+
+describe("alerts in /metrics", () => {
+  it("the asset reports its ring size and alerts fired to the tenant's metrics", async () => {
+    const key = await tenantWithKey("al-metrics", { alert_rules: [{ name: "err", type: "level", levels: ["ERROR"], cooldown_seconds: 0 }] });
+    const metricsKey = await createKey("al-metrics", ["metrics"]);
+    await send(key, "m", [{ level: "error" }, { level: "info" }, { level: "error" }]);
+    const res = await getWithKey("/metrics", metricsKey);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    // 3 events and 2 alert lines; 2 alerts fired.
+    expect(text).toMatch(/^ring_buffer_size\{asset="m"\} 5$/m);
+    expect(text).toMatch(/^alerts_fired_total\{asset="m",rule="err"\} 2$/m);
+  });
+});
