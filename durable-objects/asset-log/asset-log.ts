@@ -285,7 +285,7 @@ export class AssetLog extends DurableObject<Env> {
     const name = this.ctx.id.name;
     return this.#tail.connect(request, (tenant, asset) => name !== undefined
       ? name === assetObjectName(tenant, asset)
-      : (this.#meta("identity") ?? JSON.stringify([tenant, asset])) === JSON.stringify([tenant, asset]));
+      : ((this.#ready ? this.#meta("identity") : undefined) ?? JSON.stringify([tenant, asset])) === JSON.stringify([tenant, asset]));
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
