@@ -28,6 +28,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          globalSetup: ["test/support/fake-stores-setup.ts"],
           include: ["test/unit/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/integration/**/*.test.ts"],
           testTimeout: 30_000,
         },

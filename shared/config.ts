@@ -29,6 +29,8 @@ export interface ConfigVars {
   QUOTA_ASSET_EVENTS_PER_SECOND?: string;
   /** "true": GET /metrics answers without credentials, with tenant-free series only (docs/metrics.md). */
   METRICS_PUBLIC?: string;
+  /** "true" lets evidence store endpoints be http or private hosts: local development and tests only. */
+  ALLOW_INSECURE_STORE_ENDPOINTS?: string;
 }
 
 function intVar(v: string | undefined, fallback: number, min = 1): number {

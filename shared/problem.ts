@@ -33,6 +33,7 @@ export const PROBLEM_CODES = {
   unprocessable: [422, "Request is well-formed but its values are invalid"],
   rate_limited: [429, "Too many requests"],
   internal: [500, "Internal error"],
+  store_unreachable: [502, "Evidence store unreachable"],
   unavailable: [503, "Temporarily unavailable"],
 } as const satisfies Record<string, readonly [number, string]>;
 

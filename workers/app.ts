@@ -11,6 +11,7 @@ import { admin } from "./routes/admin.ts";
 import { assets } from "./routes/assets.ts";
 import { bundles } from "./routes/bundles.ts";
 import { evidence } from "./routes/evidence.ts";
+import { evidenceStore } from "./routes/evidence-store.ts";
 import { health } from "./routes/health.ts";
 import { ingest } from "./routes/ingest.ts";
 import { ingestAws } from "./routes/ingest-aws.ts";
@@ -64,6 +65,7 @@ app.route("/", evidence);
 app.route("/", bundles);
 app.route("/", jwks);
 app.route("/", metrics);
+app.route("/", evidenceStore);
 app.route("/", admin);
 
 function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {

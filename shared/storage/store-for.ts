@@ -55,3 +55,32 @@ export function evidenceStoreFor(config: EvidenceStoreConfig | undefined, deps: 
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   }));
 }
+
+/** The bridge's own secrets: never handed to a store, whatever a config names. */
+const OWN_SECRETS = new Set(["ADMIN_TOKEN", "EVIDENCE_SIGNING_KEYS", "TAIL_TOKEN_SECRET"]);
+
+/** The bindings and vars `storeDeps` reads (a structural slice of the Worker's Env). */
+export interface StoreEnv {
+  EVIDENCE: R2Bucket;
+  EVIDENCE_BUCKET_NAME?: string;
+  ALLOW_INSECURE_STORE_ENDPOINTS?: string;
+}
+
+/**
+ * Store dependencies from the Worker env, for the edge and the Durable Objects alike. Secrets
+ * are Worker secrets looked up on `env` by name: wrangler puts secrets and vars on the same
+ * object, typed here as unknown and accepted only when they are strings.
+ */
+export function storeDeps(env: StoreEnv): StoreDeps {
+  const bag = env as unknown as Record<string, unknown>;
+  return {
+    r2: env.EVIDENCE,
+    r2BucketName: env.EVIDENCE_BUCKET_NAME ?? "evidence",
+    secret: (name) => {
+      if (OWN_SECRETS.has(name) || name.startsWith("CLOUDFLARE_")) return undefined;
+      const v = bag[name];
+      return typeof v === "string" ? v : undefined;
+    },
+    allowInsecureEndpoints: env.ALLOW_INSECURE_STORE_ENDPOINTS === "true",
+  };
+}
