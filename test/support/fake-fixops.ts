@@ -18,7 +18,12 @@ const recorded = new Map<string, Recorded[]>();
 
 export async function fakeFixops(request: Request): Promise<Response> {
   const url = new URL(request.url);
-  if (url.hostname !== HOST) return fetch(request);
+  if (url.hostname !== HOST) {
+    // Re-issued by parts: miniflare's Request is not Node's, and Node's fetch would read it as the
+    // URL "[object Request]".
+    const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+    return fetch(request.url, { method: request.method, headers: [...request.headers], body, redirect: "manual" });
+  }
   const [, op, id = ""] = url.pathname.split("/");
   if (op === "__script" && request.method === "PUT") {
     scripts.set(id, (await request.json()) as (number | "net")[]);
