@@ -20,6 +20,7 @@ export default defineConfig({
                 EVIDENCE_SIGNING_KEYS: JSON.stringify({ keys: testKeys.keys }),
                 // The FixOps API key forwarding tests send (a Worker secret named by tenant config).
                 FIXOPS_TEST_API_KEY: "fixops-test-key-not-a-secret",
+                ALERT_WEBHOOK_TEST_SECRET: "webhook-test-secret-not-a-secret",
               },
               // Outbound fetches (FixOps forwarding) reach a fake in this Node process.
               outboundService: fakeFixops,

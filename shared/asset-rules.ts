@@ -16,8 +16,15 @@ export interface ForwardingConfig {
   counting_rules: string[];
 }
 
+/** Where alert openings are POSTed, signed with HMAC-SHA256 by the named secret. */
+export interface AlertWebhook {
+  url: string;
+  secret_ref: string;
+}
+
 export interface AssetRules {
   alert_rules: AlertRule[];
+  alert_webhook: AlertWebhook | null;
   /** Names of the counting rules the ops-telemetry summary reports. */
   counting_rules: string[];
   forwarding: ForwardingConfig | null;
@@ -37,6 +44,7 @@ export function assetRules(vars: ConfigVars, config: TenantConfig | undefined): 
   const f = config?.forwarding;
   const rules: AssetRules = {
     alert_rules: config?.alert_rules ?? [],
+    alert_webhook: config?.alert_webhook ?? null,
     counting_rules: counting,
     forwarding: f
       ? {

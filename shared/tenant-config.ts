@@ -97,6 +97,8 @@ export interface TenantConfig {
   counting_rules?: CountingRule[];
   latency_fields?: string[];
   alert_rules?: AlertRule[];
+  /** Alert openings are POSTed here, signed with the secret the ref names (docs/alerts.md). */
+  alert_webhook?: { url: string; secret_ref: string };
   asset_mapping?: { record_field?: string; aliases?: Record<string, string> };
   quotas?: Partial<Quotas>;
   jwt?: { issuers: JwtIssuer[] };
@@ -104,7 +106,7 @@ export interface TenantConfig {
 
 const TOP_KEYS = [
   "ring_buffer", "retention_days", "evidence_store", "forwarding", "counting_rules", "latency_fields",
-  "alert_rules", "asset_mapping", "quotas", "jwt",
+  "alert_rules", "alert_webhook", "asset_mapping", "quotas", "jwt",
 ] as const;
 const NAME = { max: 64, re: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, what: "a name of 1-64 [A-Za-z0-9._-]" };
 const ASSET = { max: 128, re: /^[A-Za-z0-9._:/@-]+$/, what: "an asset id (1-128 of [A-Za-z0-9._:/@-])" };
@@ -386,6 +388,15 @@ export function decodeTenantConfig(u: unknown): Result<TenantConfig, FieldIssue[
   if (has("counting_rules")) out.counting_rules = countingRules(input.counting_rules, "/counting_rules", issues);
   if (has("latency_fields")) out.latency_fields = strings(input.latency_fields, "/latency_fields", 20, issues, (x, p) => fieldPath(x, p, issues));
   if (has("alert_rules")) out.alert_rules = alertRules(input.alert_rules, "/alert_rules", issues);
+  if (has("alert_webhook")) {
+    const o = object(input.alert_webhook, "/alert_webhook", issues);
+    if (o) {
+      onlyKeys(o, ["url", "secret_ref"], "/alert_webhook", issues);
+      const url = httpsUrl(o.url, "/alert_webhook/url", issues);
+      const secret_ref = secretRef(o.secret_ref, "/alert_webhook/secret_ref", issues);
+      if (url && secret_ref) out.alert_webhook = { url, secret_ref };
+    }
+  }
   if (has("asset_mapping")) out.asset_mapping = assetMapping(input.asset_mapping, "/asset_mapping", issues);
   if (has("quotas")) {
     const o = object(input.quotas, "/quotas", issues);

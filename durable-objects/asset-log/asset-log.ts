@@ -49,7 +49,7 @@ export type AlertActionResult = { ok: true; alert: AlertView } | { ok: false; er
 
 const LEVEL_CHARS: Record<string, string> = { CRITICAL: "C", ERROR: "E", WARN: "W", INFO: "I", DEBUG: "D" };
 /** Rules of an append that carries none (direct RPC use): no alerts, the default counting rule, no forwarding. */
-const DEFAULT_ASSET_RULES: AssetRules = { alert_rules: [], counting_rules: ["waf-blocks"], forwarding: null, summary_days: 30 };
+const DEFAULT_ASSET_RULES: AssetRules = { alert_rules: [], alert_webhook: null, counting_rules: ["waf-blocks"], forwarding: null, summary_days: 30 };
 /** Housekeeping (rollup retention, alert state pruning) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
@@ -125,6 +125,7 @@ export class AssetLog extends DurableObject<Env> {
         return typeof v === "string" ? v : undefined;
       },
       fetch: (input, init) => fetch(input, init),
+      webhook: () => this.#storedRules().alert_webhook ?? null,
     });
     this.#ready = hasSchema(this.#sql);
     if (this.#ready) {
@@ -165,13 +166,19 @@ export class AssetLog extends DurableObject<Env> {
     let seq = first;
     let rowsWritten = metaRows + ruleRows;
     const frontier = this.#frontier.clone();
+    let webhookQueued = false;
     try {
       this.ctx.storage.transactionSync(() => {
         rowsWritten += this.#writeChunks(ref.asset, all, first, rts, frontier, opts.dedupe_key);
         seq = first + all.length;
         rowsWritten += this.#rollups.add(rts, events.map((ev) => ev.facts), firedByRule);
         rowsWritten += this.#alerts.persist(rts);
-        if (evaluation.fired.length) rowsWritten += insertAlerts(this.#sql, evaluation.fired, rts);
+        if (evaluation.fired.length) {
+          rowsWritten += insertAlerts(this.#sql, evaluation.fired, rts);
+          for (const f of evaluation.fired) {
+            if (this.#forwarder.enqueueAlert(ref.tenant, ref.asset, viewOf(getAlert(this.#sql, f.id)!), rts)) webhookQueued = true;
+          }
+        }
         if (evaluation.repeats.size) rowsWritten += addRepeats(this.#sql, evaluation.repeats);
       });
     } catch (e) {
@@ -188,6 +195,7 @@ export class AssetLog extends DurableObject<Env> {
     this.#armTrim(seq > ref.ring.max_lines ? rts + TRIM_INTERVAL_MS : rts + ref.ring.max_seconds * 1000);
     const forwardAt = this.#forwarder.noteAppend(rts);
     if (forwardAt !== null) this.#armTrim(forwardAt);
+    if (webhookQueued) this.#armTrim(rts);
     if (this.#meta("housekeeping_next") === undefined) {
       rowsWritten += this.#setMeta("housekeeping_next", String(rts + HOUSEKEEPING_INTERVAL_MS));
       this.#armTrim(rts + HOUSEKEEPING_INTERVAL_MS);

@@ -9,7 +9,9 @@ import {
   FORWARD_BACKOFF_BASE_MS, FORWARD_BACKOFF_MAX_MS, FORWARD_DLQ_MAX, FORWARD_MAX_ATTEMPTS, FORWARD_TIMEOUT_MS,
 } from "../../shared/limits.ts";
 import { SERVICE_VERSION } from "../../shared/version.ts";
-import type { ForwardingConfig } from "../../shared/asset-rules.ts";
+import type { AlertWebhook, ForwardingConfig } from "../../shared/asset-rules.ts";
+import { toHex } from "../../shared/hex.ts";
+import type { AlertView } from "./alert-records.ts";
 import type { RollupStore } from "./rollups.ts";
 
 /** Payloads sent per alarm run (the rest stay due and go on the next run, a second later). */
@@ -23,11 +25,24 @@ export interface ForwardCounters {
 }
 
 /** One interval's summary as queued: the body FixOps receives, and what it covers. */
-export interface ForwardPayload {
+export interface FixopsPayload {
+  target: "fixops";
   body: { alerts: { rule: string; count: number; asset: string }[]; latency_ms_p95: number | null };
   window: { since: string; until: string };
   events: number;
 }
+
+/** An alert opening as queued for the tenant's alert webhook. */
+export interface WebhookPayload {
+  target: "webhook";
+  body: { type: "alert.opened"; tenant: string; asset: string; alert: AlertView };
+}
+
+export type ForwardPayload = FixopsPayload | WebhookPayload;
+type Target = ForwardPayload["target"];
+
+/** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>` on webhook posts. */
+export const WEBHOOK_SIGNATURE_HEADER = "X-Telemetry-Bridge-Signature";
 
 export interface DeadLetter {
   id: string;
@@ -48,6 +63,8 @@ interface Deps {
   /** A Worker secret by name (undefined when not set). */
   secret: (name: string) => string | undefined;
   fetch: typeof fetch;
+  /** The tenant's alert webhook, as the last append recorded it. */
+  webhook: () => AlertWebhook | null;
   random?: () => number;
 }
 
@@ -87,12 +104,30 @@ export class Forwarder {
     return from + i;
   }
 
-  /** Close due intervals and send due payloads. Returns when to run again, or null. */
+  /** Queue an alert opening for the webhook (inside the append's transaction); true if queued. */
+  enqueueAlert(tenant: string, asset: string, alert: AlertView, now: number): boolean {
+    if (!this.#d.webhook()) return false;
+    const payload: WebhookPayload = { target: "webhook", body: { type: "alert.opened", tenant, asset, alert } };
+    this.#d.sql.exec(
+      "INSERT INTO outbox (id, payload, attempts, next_at, created_at, target) VALUES (?, ?, 0, ?, ?, 'webhook') ON CONFLICT (id) DO NOTHING",
+      `alert-${alert.id}`, JSON.stringify(payload), now, now,
+    );
+    return true;
+  }
+
+  /**
+   * Close due intervals and send due payloads of the targets configured now (payloads of a
+   * target that is off wait). Returns when to run again, or null.
+   */
   async run(now: number, lastRts: number): Promise<number | null> {
     const cfg = this.config();
-    if (!cfg || cfg.mode !== "http") return null;
-    let next = this.#num("fwd_next");
-    if (next !== null && now >= next) {
+    const hook = this.#d.webhook();
+    const targets: Target[] = [];
+    if (cfg?.mode === "http") targets.push("fixops");
+    if (hook) targets.push("webhook");
+    if (!targets.length) return null;
+    let next = cfg?.mode === "http" ? this.#num("fwd_next") : null;
+    if (cfg && next !== null && now >= next) {
       const i = cfg.interval_seconds * 1000;
       const from = this.#num("fwd_from") ?? next - i;
       const boundary = Math.floor(now / i) * i;
@@ -102,13 +137,14 @@ export class Forwarder {
       next = lastRts >= boundary ? boundary + i : null;
       this.#d.setMeta("fwd_next", next === null ? null : String(next));
     }
+    const among = `target IN (${targets.map(() => "?").join(", ")})`;
     const due = this.#d.sql
-      .exec<{ id: string; payload: string; attempts: number; created_at: number }>(
-        "SELECT id, payload, attempts, created_at FROM outbox WHERE next_at <= ? ORDER BY next_at LIMIT ?", now, SENDS_PER_RUN,
+      .exec<{ id: string; payload: string; attempts: number; created_at: number; target: string }>(
+        `SELECT id, payload, attempts, created_at, target FROM outbox WHERE next_at <= ? AND ${among} ORDER BY next_at LIMIT ?`, now, ...targets, SENDS_PER_RUN,
       )
       .toArray();
-    for (const row of due) await this.#send(cfg, row, now);
-    const pending = this.#d.sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox").one().t;
+    for (const row of due) await this.#send(row, now, row.target === "webhook" ? () => this.#postWebhook(hook!, row.payload) : () => this.#post(cfg!, row.id, JSON.parse(row.payload) as FixopsPayload));
+    const pending = this.#d.sql.exec<{ t: number | null }>(`SELECT MIN(next_at) AS t FROM outbox WHERE ${among}`, ...targets).one().t;
     const times = [next, pending].filter((t): t is number => t !== null);
     return times.length ? Math.max(now + 1000 * Number(due.length === SENDS_PER_RUN), Math.min(...times)) : null;
   }
@@ -142,12 +178,12 @@ export class Forwarder {
   redrive(ids: string[] | undefined, now: number): number {
     let moved = 0;
     const rows = ids
-      ? ids.flatMap((id) => this.#d.sql.exec<{ id: string; payload: string; created_at: number }>("SELECT id, payload, created_at FROM dlq WHERE id = ?", id).toArray())
-      : this.#d.sql.exec<{ id: string; payload: string; created_at: number }>("SELECT id, payload, created_at FROM dlq").toArray();
+      ? ids.flatMap((id) => this.#d.sql.exec<{ id: string; payload: string; created_at: number; target: string }>("SELECT id, payload, created_at, target FROM dlq WHERE id = ?", id).toArray())
+      : this.#d.sql.exec<{ id: string; payload: string; created_at: number; target: string }>("SELECT id, payload, created_at, target FROM dlq").toArray();
     for (const r of rows) {
       this.#d.sql.exec(
-        "INSERT INTO outbox (id, payload, attempts, next_at, created_at, last_error) VALUES (?, ?, 0, ?, ?, NULL) ON CONFLICT (id) DO NOTHING",
-        r.id, r.payload, now, r.created_at,
+        "INSERT INTO outbox (id, payload, attempts, next_at, created_at, last_error, target) VALUES (?, ?, 0, ?, ?, NULL, ?) ON CONFLICT (id) DO NOTHING",
+        r.id, r.payload, now, r.created_at, r.target,
       );
       this.#d.sql.exec("DELETE FROM dlq WHERE id = ?", r.id);
       moved++;
@@ -163,7 +199,8 @@ export class Forwarder {
     const summary = opsSummary(total, cfg.counting_rules);
     const asset = this.#d.asset();
     // FixOps' schema allows extra keys inside alerts: each names the asset it counts.
-    const payload: ForwardPayload = {
+    const payload: FixopsPayload = {
+      target: "fixops",
       body: { alerts: summary.alerts.map((a) => ({ ...a, asset })), latency_ms_p95: summary.latency_ms_p95 },
       window: { since: new Date(from).toISOString(), until: new Date(until).toISOString() },
       events: total.events,
@@ -174,9 +211,8 @@ export class Forwarder {
     );
   }
 
-  async #send(cfg: ForwardingConfig, row: { id: string; payload: string; attempts: number; created_at: number }, now: number): Promise<void> {
-    const payload = JSON.parse(row.payload) as ForwardPayload;
-    const error = await this.#post(cfg, row.id, payload);
+  async #send(row: { id: string; payload: string; attempts: number; created_at: number; target: string }, now: number, post: () => Promise<string | null>): Promise<void> {
+    const error = await post();
     const counters = this.counters();
     if (error === null) {
       counters.success++;
@@ -187,8 +223,8 @@ export class Forwarder {
       if (attempts >= FORWARD_MAX_ATTEMPTS) {
         counters.dlq++;
         this.#d.sql.exec(
-          "INSERT INTO dlq (id, payload, attempts, created_at, failed_at, last_error) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET attempts = excluded.attempts, failed_at = excluded.failed_at, last_error = excluded.last_error",
-          row.id, row.payload, attempts, row.created_at, now, error,
+          "INSERT INTO dlq (id, payload, attempts, created_at, failed_at, last_error, target) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET attempts = excluded.attempts, failed_at = excluded.failed_at, last_error = excluded.last_error",
+          row.id, row.payload, attempts, row.created_at, now, error, row.target,
         );
         this.#d.sql.exec("DELETE FROM outbox WHERE id = ?", row.id);
         counters.dlq_dropped += this.#d.sql.exec(
@@ -205,7 +241,7 @@ export class Forwarder {
   }
 
   /** POST one payload; null on 2xx, else a reason that never holds the key or the response body. */
-  async #post(cfg: ForwardingConfig, id: string, payload: ForwardPayload): Promise<string | null> {
+  async #post(cfg: ForwardingConfig, id: string, payload: FixopsPayload): Promise<string | null> {
     if (!cfg.fixops_url) return "forwarding has no fixops_url";
     const headers: Record<string, string> = {
       "Content-Type": "application/json",
@@ -226,6 +262,31 @@ export class Forwarder {
       });
       await res.body?.cancel();
       return res.ok ? null : `FixOps answered ${res.status}`;
+    } catch (e) {
+      return (e as Error).name === "TimeoutError" ? `no answer within ${FORWARD_TIMEOUT_MS} ms` : "network error";
+    }
+  }
+
+  /** POST an alert opening to the webhook, signed; null on 2xx, else a reason without secrets. */
+  async #postWebhook(hook: AlertWebhook, body: string): Promise<string | null> {
+    const secret = this.#d.secret(hook.secret_ref);
+    if (secret === undefined) return `the secret ${hook.secret_ref} is not set`;
+    // The stored payload holds the target too; the receiver gets only the body, exactly as signed.
+    const text = JSON.stringify((JSON.parse(body) as WebhookPayload).body);
+    const t = Math.floor(Date.now() / 1000);
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${t}.${text}`)));
+    try {
+      const res = await this.#d.fetch(hook.url, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json", "User-Agent": `telemetry-bridge/${SERVICE_VERSION}`,
+          [WEBHOOK_SIGNATURE_HEADER]: `t=${t},v1=${toHex(mac)}`,
+        },
+        body: text, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+      });
+      await res.body?.cancel();
+      return res.ok ? null : `the webhook answered ${res.status}`;
     } catch (e) {
       return (e as Error).name === "TimeoutError" ? `no answer within ${FORWARD_TIMEOUT_MS} ms` : "network error";
     }

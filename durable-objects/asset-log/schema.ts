@@ -84,4 +84,7 @@ export const ASSET_LOG_MIGRATIONS = [
      last_error TEXT
    );
    ALTER TABLE chunks ADD COLUMN levels TEXT;`,
+  // Alert webhooks share the outbox and DLQ with FixOps payloads; `target` says where a row goes.
+  `ALTER TABLE outbox ADD COLUMN target TEXT NOT NULL DEFAULT 'fixops';
+   ALTER TABLE dlq ADD COLUMN target TEXT NOT NULL DEFAULT 'fixops';`,
 ] as const;

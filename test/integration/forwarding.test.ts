@@ -157,3 +157,39 @@ describe("forwarding the ops-telemetry summary to FixOps", () => {
     expect((problem.errors as { pointer: string }[]).map((e) => e.pointer).sort()).toEqual(["/config/forwarding/fixops_url", "/config/forwarding/interval_seconds"]);
   });
 });
+
+describe("alert webhooks", () => {
+  it("POSTs each alert opening, signed with HMAC-SHA256 over t.body, retried like FixOps payloads", async () => {
+    await script("hook", [502]);
+    const key = await tenantWithKey("fw-hook", {
+      alert_rules: [{ name: "err", type: "level", levels: ["ERROR"], severity: "critical" }],
+      alert_webhook: { url: "https://fixops.test/ingest/hook", secret_ref: "ALERT_WEBHOOK_TEST_SECRET" },
+    });
+    at(T0);
+    await post("/v1/logs", key, JSON.stringify([{ level: "error", message: "disk full" }]), { "X-Asset-Id": "db" });
+    const stub = env.ASSET_LOG.getByName(assetObjectName("fw-hook", "db"));
+    expect(await runDurableObjectAlarm(stub)).toBe(true); // 502
+    at(T0 + 30_000);
+    await runDurableObjectAlarm(stub); // retried: 200
+    const got = await received("hook");
+    expect(got).toHaveLength(2);
+    const body = JSON.parse(got[1]!.body);
+    expect(body).toMatchObject({ type: "alert.opened", tenant: "fw-hook", asset: "db", alert: { rule: "err", severity: "critical", status: "OPEN", seq: 0 } });
+    const sig = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(got[1]!.headers["x-telemetry-bridge-signature"]!)!;
+    expect(sig).not.toBeNull();
+    const mac = await crypto.subtle.importKey("raw", new TextEncoder().encode("webhook-test-secret-not-a-secret"), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const expected = new Uint8Array(await crypto.subtle.sign("HMAC", mac, new TextEncoder().encode(`${sig[1]}.${got[1]!.body}`)));
+    expect(sig[2]).toBe([...expected].map((b) => b.toString(16).padStart(2, "0")).join(""));
+    expect(JSON.stringify(got)).not.toContain("webhook-test-secret-not-a-secret");
+  });
+
+  it("only the operator may name the webhook's secret", async () => {
+    await tenantWithKey("fw-hook-guard");
+    const admin = await createKey("fw-hook-guard", ["admin"]);
+    const res = await call("/v1/admin/tenants/fw-hook-guard/config", {
+      method: "PUT", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ alert_webhook: { url: "https://hooks.example.com/x", secret_ref: "ADMIN_SECRET_OF_SOMEONE" } }),
+    });
+    await expectProblem(res, 403);
+  });
+});

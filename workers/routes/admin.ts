@@ -160,6 +160,9 @@ function guardOperatorFields(stored: TenantConfig, incoming: TenantConfig): Tena
   if ((incoming.forwarding?.api_key_secret_ref ?? null) !== (stored.forwarding?.api_key_secret_ref ?? null)) {
     throw new ApiError("forbidden", "Only the operator may change forwarding.api_key_secret_ref.");
   }
+  if ((incoming.alert_webhook?.secret_ref ?? null) !== (stored.alert_webhook?.secret_ref ?? null)) {
+    throw new ApiError("forbidden", "Only the operator may change alert_webhook.secret_ref.");
+  }
   return out;
 }
 

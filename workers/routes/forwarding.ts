@@ -15,7 +15,8 @@ import { parseJson } from "../connectors/json-text.ts";
 
 export const forwarding = new Hono<AppEnv>();
 
-const DLQ_ID_RE = /^\d{1,16}-\d{1,16}$/;
+/** Dead-letter ids: `<from>-<until>` for FixOps intervals, `alert-<alert id>` for webhooks. */
+const DLQ_ID_RE = /^(\d{1,16}-\d{1,16}|alert-\d{1,16}-[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/;
 
 forwarding.get("/v1/assets/:asset/forwarding/dlq", requireScope("read"), async (c) => {
   const asset = assetFromPath(c);
