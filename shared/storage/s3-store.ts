@@ -48,7 +48,7 @@ export interface S3StoreOptions {
 }
 
 /** One signed request: its method, URL and extra headers; the body's hash is signed too. */
-export interface S3Request {
+interface S3Request {
   method: string;
   url: string;
   headers?: Record<string, string>;
@@ -57,9 +57,11 @@ export interface S3Request {
 
 const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
 
-/** Content-MD5 (base64): S3 demands it on DeleteObjects and on writes under Object Lock. WebCrypto
- *  has no MD5 in Node, so node:crypto, which both Node and workerd (nodejs_compat) provide. */
-export const contentMd5 = (body: Uint8Array) => createHash("md5").update(body).digest("base64");
+/**
+ * Content-MD5 (base64): S3 demands it on DeleteObjects and on writes under Object Lock. WebCrypto
+ * has no MD5 in Node, so node:crypto, which both Node and workerd (nodejs_compat) provide.
+ */
+const contentMd5 = (body: Uint8Array) => createHash("md5").update(body).digest("base64");
 
 export class S3Store implements EvidenceStore {
   readonly provider = "s3";
