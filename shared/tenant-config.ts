@@ -19,6 +19,8 @@ export type EvidenceStoreConfig =
       provider: "s3"; endpoint: string; region: string; bucket: string; path_style: boolean;
       access_key_id_ref: string; secret_access_key_ref: string;
       object_lock?: { mode: "COMPLIANCE" | "GOVERNANCE"; retain_days: number };
+      /** false for stores that ignore If-None-Match: * (create-only writes then check with HEAD first). */
+      conditional_writes?: boolean;
     }
   | { provider: "azure-blob"; container_url: string; sas_token_ref: string };
 
@@ -148,7 +150,7 @@ function evidenceStore(v: unknown, at: string, issues: Issues): EvidenceStoreCon
     return container_url && sas_token_ref ? { provider, container_url, sas_token_ref } : undefined;
   }
   if (provider !== "s3") return undefined;
-  onlyKeys(o, ["provider", "endpoint", "region", "bucket", "path_style", "access_key_id_ref", "secret_access_key_ref", "object_lock"], at, issues);
+  onlyKeys(o, ["provider", "endpoint", "region", "bucket", "path_style", "access_key_id_ref", "secret_access_key_ref", "object_lock", "conditional_writes"], at, issues);
   const endpoint = httpsUrl(o.endpoint, `${at}/endpoint`, issues);
   const region = string(o.region, `${at}/region`, issues, { max: 64, re: /^[a-z0-9-]+$/, what: "a region such as us-east-1 or auto" });
   const bucket = string(o.bucket, `${at}/bucket`, issues, { max: 63, re: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, what: "an S3 bucket name" });
@@ -165,8 +167,12 @@ function evidenceStore(v: unknown, at: string, issues: Issues): EvidenceStoreCon
       if (mode && retain_days) object_lock = { mode, retain_days };
     }
   }
+  const conditional_writes = o.conditional_writes === undefined ? undefined : boolean(o.conditional_writes, `${at}/conditional_writes`, issues);
   if (!endpoint || !region || !bucket || path_style === undefined || !access_key_id_ref || !secret_access_key_ref) return undefined;
-  return { provider, endpoint, region, bucket, path_style, access_key_id_ref, secret_access_key_ref, ...(object_lock ? { object_lock } : {}) };
+  return {
+    provider, endpoint, region, bucket, path_style, access_key_id_ref, secret_access_key_ref,
+    ...(object_lock ? { object_lock } : {}), ...(conditional_writes === false ? { conditional_writes } : {}),
+  };
 }
 
 function forwarding(v: unknown, at: string, issues: Issues): TenantConfig["forwarding"] {

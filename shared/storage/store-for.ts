@@ -52,6 +52,7 @@ export function evidenceStoreFor(config: EvidenceStoreConfig | undefined, deps: 
     endpoint: config.endpoint, region: config.region, bucket: config.bucket, pathStyle: config.path_style,
     accessKeyId: keyId.value, secretAccessKey: secret.value,
     ...(config.object_lock ? { objectLock: { mode: config.object_lock.mode, retainDays: config.object_lock.retain_days } } : {}),
+    ...(config.conditional_writes === false ? { conditionalWrites: false } : {}),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   }));
 }

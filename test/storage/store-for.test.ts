@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endpointRefusal } from "../../shared/storage/endpoint-policy.ts";
 import { evidenceStoreFor, type StoreDeps } from "../../shared/storage/store-for.ts";
-import type { EvidenceStoreConfig } from "../../shared/tenant-config.ts";
+import { decodeTenantConfig, type EvidenceStoreConfig } from "../../shared/tenant-config.ts";
 import { FakeAzureBlob, sasToken } from "../support/fake-azure-blob.ts";
 import { FakeS3 } from "../support/fake-s3.ts";
 
@@ -46,6 +46,18 @@ describe("evidenceStoreFor", () => {
     expect([res.value.provider, res.value.bucket]).toEqual(["s3", "tenant-evidence"]);
     expect(await res.value.put("probe/x", "x", { contentType: "text/plain", ifNoneMatch: true })).toMatchObject({ ok: true });
     expect(s3.object("tenant-evidence", "probe/x")?.body.toString()).toBe("x");
+  });
+
+  it("honours conditional_writes: false with a HEAD before each create-only write", async () => {
+    const decoded = decodeTenantConfig({ evidence_store: s3Config({ conditional_writes: false }) });
+    if (!decoded.ok) throw new Error(JSON.stringify(decoded.error));
+    expect(decodeTenantConfig({ evidence_store: s3Config({ conditional_writes: "no" }) })).toMatchObject({ ok: false, error: [{ pointer: "/evidence_store/conditional_writes" }] });
+    const res = evidenceStoreFor(decoded.value.evidence_store, deps());
+    if (!res.ok) throw new Error(res.error.detail);
+    const before = s3.log.length;
+    expect(await res.value.put("probe/head-first", "x", { contentType: "text/plain", ifNoneMatch: true })).toMatchObject({ ok: true });
+    expect(await res.value.put("probe/head-first", "y", { contentType: "text/plain", ifNoneMatch: true })).toEqual({ ok: false, error: { code: "exists" } });
+    expect(s3.log.slice(before).map((r) => [r.method, r.headers["if-none-match"]])).toEqual([["HEAD", undefined], ["PUT", undefined], ["HEAD", undefined]]);
   });
 
   it("builds a working Azure store from the SAS secret", async () => {
