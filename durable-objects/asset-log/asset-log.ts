@@ -105,6 +105,7 @@ export class AssetLog extends DurableObject<Env> {
     sql: this.ctx.storage.sql,
     head: () => this.#head,
     ring: () => (this.#ready && this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null),
+    aggregates: () => this.#recentAggregates(),
   });
   #tail = new LiveTail(this.ctx, this.#tailSource);
 
@@ -464,7 +465,15 @@ export class AssetLog extends DurableObject<Env> {
     return raw ? (JSON.parse(raw) as AssetRules) : DEFAULT_ASSET_RULES;
   }
 
-  #identity(): [string, string] {
+  /** The last hour's summary without its series: what a tail snapshot shows. */
+  #recentAggregates(): Record<string, unknown> {
+    const now = Date.now();
+    const counting = this.#ready ? this.#storedRules().counting_rules : DEFAULT_ASSET_RULES.counting_rules;
+    const { series: _series, ...last } = summarize(this.#ready ? this.#rollups : null, { since: now - 3_600_000, until: now }, counting);
+    return { last_hour: last };
+  }
+
+    #identity(): [string, string] {
     const raw = this.#meta("identity");
     return raw ? (JSON.parse(raw) as [string, string]) : ["", ""];
   }

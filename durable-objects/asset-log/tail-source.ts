@@ -12,7 +12,12 @@ export interface LogView {
   head(): Head;
   /** The ring bounds the last append recorded; null before the first append (nothing stored). */
   ring(): RingConfig | null;
+  /** The asset's recent aggregates (the snapshot shows them next to the buffer's standing). */
+  aggregates(): Record<string, unknown>;
 }
+
+/** Chunk rows keep one character per line for its level (schema.ts); alert lines ("A") have none. */
+const LEVEL_OF: Record<string, string> = { C: "CRITICAL", E: "ERROR", W: "WARN", I: "INFO", D: "DEBUG" };
 
 export function ringTailSource(log: LogView): TailSource {
   const window = (): RingWindow => {
@@ -31,14 +36,23 @@ export function ringTailSource(log: LogView): TailSource {
       for (const text of readLines(log.sql, first, end)) {
         for (const line of text.split("\n")) if (line) out.push({ seq: seq++, line });
       }
+      // Levels come from the chunks' level strings (a few rows: the range is at most `limit` lines).
+      const rows = log.sql
+        .exec<{ first_seq: number; levels: string | null }>("SELECT first_seq, levels FROM chunks WHERE end_seq > ? AND first_seq < ? ORDER BY first_seq", first, end)
+        .toArray();
+      let r = 0;
+      for (const item of out) {
+        while (r + 1 < rows.length && rows[r + 1]!.first_seq <= item.seq) r++;
+        const level = LEVEL_OF[rows[r]?.levels?.[item.seq - rows[r]!.first_seq] ?? ""];
+        if (level) item.level = level;
+      }
       return out;
     },
     nextSeq: () => log.head().nextSeq,
     oldestSeq: () => window().start,
-    // The buffer's standing until the asset's rollup summary is plugged in here.
     summary() {
       const win = window();
-      return { size: win.end - win.start, oldest_seq: win.start, next_seq: win.end, evicted_total: win.start };
+      return { size: win.end - win.start, oldest_seq: win.start, next_seq: win.end, evicted_total: win.start, ...log.aggregates() };
     },
   };
 }

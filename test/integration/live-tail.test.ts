@@ -140,6 +140,24 @@ describe("live tail", () => {
     tail.close();
   });
 
+  it("filters live and replayed events by their normalised level, and the snapshot carries the last hour's summary", async () => {
+    const key = await tenantWithKey("tail-levels");
+    await log(key, "a", { message: "one", level: "error" }, { message: "two", level: "info" }, { message: "three", severity: "warning" });
+    const tail = await open("/v1/assets/a/tail?snapshot=0", bearer(key));
+    const snap = await tail.next();
+    expect(snap.summary).toMatchObject({ next_seq: 3, last_hour: { events: 3, levels: { ERROR: 1, INFO: 1, WARN: 1 } } });
+    tail.send({ type: "filter", level: ["ERROR", "WARN"] });
+    expect(await tail.next()).toMatchObject({ type: "ack", of: "filter" });
+    tail.send({ type: "resume", seq: 0 });
+    const f1 = await tail.next();
+    expect(f1.event.record.message).toBe("one");
+    expect((await tail.next()).event.record.message).toBe("three");
+    expect(await tail.next()).toMatchObject({ type: "ack", of: "resume" });
+    await log(key, "a", { message: "four", level: "debug" }, { message: "five", level: "err" });
+    expect(await tail.next()).toMatchObject({ type: "event", seq: 4, event: { record: { message: "five" } } });
+    tail.close();
+  });
+
   it("resume replays exactly the missed events, then continues live; a gap is reported when they were evicted", async () => {
     const key = await tenantWithKey("tail-resume", { ring_buffer: { max_lines: 4 } });
     const first = await open("/v1/assets/a/tail?snapshot=0", bearer(key));
