@@ -67,7 +67,7 @@ export function httpsUrl(v: unknown, at: string, issues: Issues): string | undef
 }
 
 /** The bridge's own secrets: never usable as a reference, whoever asks. */
-const RESERVED_SECRETS = new Set(["ADMIN_TOKEN", "EVIDENCE_SIGNING_KEYS"]);
+const RESERVED_SECRETS = new Set(["ADMIN_TOKEN", "EVIDENCE_SIGNING_KEYS", "TAIL_TOKEN_SECRET"]);
 
 /** The name of a Worker secret (the value never sits in configuration). */
 export function secretRef(v: unknown, at: string, issues: Issues): string | undefined {

@@ -380,6 +380,17 @@ export class AssetLog extends DurableObject<Env> {
     return { redriven };
   }
 
+  /**
+   * Summary retention, as the cron drives it: delete the rollup minutes older than
+   * `ref.rules.summary_days` before `nowMs`. Idempotent; an unknown asset stores nothing.
+   */
+  async applyRetention(ref: AssetRef, nowMs: number): Promise<{ rollups_deleted: number }> {
+    if (!this.#ready) return { rollups_deleted: 0 };
+    this.#bind(ref);
+    const days = (ref.rules ?? this.#storedRules()).summary_days;
+    return { rollups_deleted: this.#rollups.dropBefore(nowMs - days * 86_400_000) };
+  }
+
   /** The numbers /metrics shows for this asset (also reported to the tenant's asset index). */
   async metrics(ref: AssetRef): Promise<AssetMetrics> {
     if (this.#ready) this.#bind(ref);
