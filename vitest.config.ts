@@ -21,6 +21,9 @@ export default defineConfig({
                 // The FixOps API key forwarding tests send (a Worker secret named by tenant config).
                 FIXOPS_TEST_API_KEY: "fixops-test-key-not-a-secret",
                 ALERT_WEBHOOK_TEST_SECRET: "webhook-test-secret-not-a-secret",
+                // Credentials of an S3 evidence store that is down (*.down.test answers 503).
+                EVIDENCE_TEST_S3_KEY_ID: "AKIDDOWNSTORE",
+                EVIDENCE_TEST_S3_SECRET: "down-store-secret-not-a-secret",
               },
               // Outbound fetches (FixOps forwarding) reach a fake in this Node process.
               outboundService: fakeFixops,

@@ -138,3 +138,10 @@ export const TAIL_FILTER_TEXT_MAX_CHARS = 256;
 export const TAIL_HEARTBEAT_MS = 30_000;
 /** Live tail: lifetime of a `?token=` tail token (it only opens a connection). */
 export const TAIL_TOKEN_TTL_MS = 60_000;
+/** Evidence uploads that failed are retried after this long, doubling, up to the max. */
+export const UPLOAD_RETRY_BASE_MS = 30_000;
+export const UPLOAD_RETRY_MAX_MS = 3_600_000;
+/** A bundle still not uploaded after this long is marked failed and its range unpinned. */
+export const UPLOAD_PENDING_MAX_MS = 3 * 86_400_000;
+/** Pending evidence uploads retried per alarm run. */
+export const UPLOADS_PER_ALARM = 5;

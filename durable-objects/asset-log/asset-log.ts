@@ -9,12 +9,13 @@ import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
 import { storedLine, type PreparedEvent } from "../../shared/events.ts";
-import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
+import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
-import { R2Store } from "../../shared/storage/r2-store.ts";
 import { assetObjectName, tenantObjectName, type Env } from "../env.ts";
-import { describe, sealWindow, type BundleInfo, type BundleRow, type SealError } from "./bundle-builder.ts";
+import { describe, gzipWhole, recordUpload, sealWindow, uploadRow, type BundleInfo, type BundleRow, type SealError } from "./bundle-builder.ts";
+import { evidenceStoreFor, storeDeps } from "../../shared/storage/store-for.ts";
+import type { EvidenceStoreConfig } from "../../shared/tenant-config.ts";
 import { frontierAt, headFrontier } from "./frontier.ts";
 import { LiveTail, type TailSource } from "./live-tail.ts";
 import { readLines } from "./read-lines.ts";
@@ -43,6 +44,8 @@ export interface AssetRef {
   events_per_second?: number;
   /** The tenant's rules as they apply to this asset (absent: none, and the default counting rule). */
   rules?: AssetRules;
+  /** The tenant's evidence store (absent: R2); secrets by name only. */
+  store?: EvidenceStoreConfig;
 }
 
 export type AlertActionResult = { ok: true; alert: AlertView } | { ok: false; error: TransitionError };
@@ -264,10 +267,10 @@ export class AssetLog extends DurableObject<Env> {
    * evidence bundle in the store. Each call makes a new bundle, except that the same range
    * sealed again within the same second is the same object key, and returns that bundle.
    */
-  async seal(ref: AssetRef, since: Since, bucketName: string): Promise<SealResult> {
+  async seal(ref: AssetRef, since: Since): Promise<SealResult> {
     if (!this.#ready) return { ok: true, value: { empty: true } };
     this.#bind(ref);
-    const run = this.#sealing.then(() => this.#seal(ref, since, bucketName));
+    const run = this.#sealing.then(() => this.#seal(ref, since));
     this.#sealing = run.catch(() => undefined);
     return run;
   }
@@ -282,10 +285,9 @@ export class AssetLog extends DurableObject<Env> {
         before === undefined ? Number.MAX_SAFE_INTEGER : Number(before), limit + 1,
       )
       .toArray();
-    const store = new R2Store(this.env.EVIDENCE, this.env.EVIDENCE_BUCKET_NAME ?? "evidence");
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { bundles: page.map((r) => describe(r, store)), cursor: rows.length > limit && last ? String(last.n) : null };
+    return { bundles: page.map((r) => describe(r)), cursor: rows.length > limit && last ? String(last.n) : null };
   }
 
   /** WebSocket upgrades for the live tail, the only use of fetch; the edge has authenticated the client. */
@@ -403,6 +405,7 @@ export class AssetLog extends DurableObject<Env> {
     if (!this.#ready) return;
     const now = Date.now();
     const next: (number | null)[] = [this.#trimStep(now)];
+    next.push(await this.#uploadStep(now));
     next.push(await this.#forwarder.run(now, this.#head.lastRts));
     next.push(this.#housekeeping(now));
     for (const t of next) if (t !== null) this.#armTrim(t);
@@ -413,7 +416,7 @@ export class AssetLog extends DurableObject<Env> {
     const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
     if (!ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
-    const { more } = trimChunks(this.#sql, win.start, this.#pinnedFrom, TRIM_BATCH_CHUNKS);
+    const { more } = trimChunks(this.#sql, win.start, this.#pin(), TRIM_BATCH_CHUNKS);
     if (more) return now + 1000;
     const oldest = oldestTrimmable(this.#sql, this.#head);
     if (!oldest) return null;
@@ -489,9 +492,11 @@ export class AssetLog extends DurableObject<Env> {
     return raw ? (JSON.parse(raw) as [string, string]) : ["", ""];
   }
 
-  async #seal(ref: AssetRef, since: Since, bucketName: string): Promise<SealResult> {
+  async #seal(ref: AssetRef, since: Since): Promise<SealResult> {
     const keys = await this.#keys();
     if (!keys.ok) return { ok: false, error: { code: "signing_unavailable", detail: keys.error } };
+    const store = evidenceStoreFor(ref.store, storeDeps(this.env));
+    if (!store.ok) return { ok: false, error: { code: "store_misconfigured", detail: store.error.detail } };
     // From here to the pin, everything about the range is read synchronously: no await lets
     // an append shift the head, or an alarm trim the range, in between.
     const now = Date.now();
@@ -523,9 +528,10 @@ export class AssetLog extends DurableObject<Env> {
 
     this.#pinnedFrom = first;
     try {
-      return await sealWindow({
+      const sealed = await sealWindow({
         sql: this.#sql,
-        store: new R2Store(this.env.EVIDENCE, bucketName),
+        store: store.value,
+        storeConfig: ref.store,
         signer: keys.value.active,
         tenant: ref.tenant,
         asset: ref.asset,
@@ -540,9 +546,38 @@ export class AssetLog extends DurableObject<Env> {
         lines: () => readLines(this.#sql, first, end),
         indexBundle: (entry) => this.env.TENANT.getByName(tenantObjectName(ref.tenant)).indexBundle(entry),
       });
+      // A pending upload keeps its range pinned (see #pin) and is retried by the alarm.
+      if (sealed.ok && sealed.value.bundle.upload_next_at !== null) this.#armTrim(Date.parse(sealed.value.bundle.upload_next_at));
+      return sealed;
     } finally {
       this.#pinnedFrom = Infinity;
     }
+  }
+
+  /** Trimming stays below this seq: a seal in progress, or a bundle whose upload is pending. */
+  #pin(): number {
+    const pending = this.#sql.exec<{ s: number | null }>("SELECT MIN(first_seq) AS s FROM bundles WHERE upload_status = 'pending'").one().s;
+    return Math.min(this.#pinnedFrom, pending ?? Infinity);
+  }
+
+  /** Retry due pending uploads (a few per run); when the next is due, or null. */
+  async #uploadStep(now: number): Promise<number | null> {
+    const due = this.#sql
+      .exec<BundleRow>("SELECT * FROM bundles WHERE upload_status = 'pending' AND upload_next_at <= ? ORDER BY upload_next_at LIMIT ?", now, UPLOADS_PER_ALARM)
+      .toArray();
+    const [tenant] = this.#identity();
+    for (const row of due) {
+      const built = evidenceStoreFor(JSON.parse(row.store_config ?? '{"provider":"r2"}') as EvidenceStoreConfig, storeDeps(this.env));
+      if (!built.ok) {
+        await recordUpload(this.#sql, row, `config: ${built.error.detail}`, now, null);
+        continue;
+      }
+      const lines = () => readLines(this.#sql, row.first_seq, row.end_seq);
+      // Small bundles are compressed in memory (one part); larger ones stream as multipart again.
+      const single = row.gz_bytes <= EVIDENCE_PART_BYTES ? await gzipWhole(lines(), row.gz_sha256) : undefined;
+      await uploadRow(this.#sql, built.value, row, lines, single, (entry) => this.env.TENANT.getByName(tenantObjectName(tenant)).indexBundle(entry), now);
+    }
+    return this.#sql.exec<{ t: number | null }>("SELECT MIN(upload_next_at) AS t FROM bundles WHERE upload_status = 'pending'").one().t;
   }
 
   /** Receive time of a seq: from its chunk if still stored, else the newest trimmed chunk's. */

@@ -6,18 +6,22 @@
  * The object key embeds sha256(gz), known only after compressing: a window that fits
  * in one part is compressed once and put from memory; a larger one is compressed again
  * and streamed as a multipart upload (gzip is deterministic; the second digest must match).
- * The Merkle roots come from stored frontiers, fixed at ingest; the bundle row, and so
- * the `previous` link of the next bundle, is written only once every object is stored.
+ * The Merkle roots come from stored frontiers, fixed at ingest. The bundle row (and so the
+ * `previous` link of the next bundle) is written once the statement is signed, before the
+ * upload; a failed upload leaves the row pending, retried with the same bytes by the alarm.
  */
-import { bundleId, bundlePrefix, METADATA_FILE, RECORDS_FILE, STATEMENT_FILE } from "../../shared/evidence/bundle-layout.ts";
-import { parseEnvelope, signEnvelope, type SigningKey } from "../../shared/evidence/dsse.ts";
+import { BUNDLE_FILES, bundleId, bundlePrefix, METADATA_FILE, RECORDS_FILE, STATEMENT_FILE } from "../../shared/evidence/bundle-layout.ts";
+import { signEnvelope, type SigningKey } from "../../shared/evidence/dsse.ts";
 import type { CompactRange } from "../../shared/evidence/merkle.ts";
 import { buildStatement, MERKLE_ALG, PAYLOAD_TYPE, statementBytes, type EvidencePredicate } from "../../shared/evidence/statement.ts";
-import { fromBase64, sha256Hex, toHex } from "../../shared/hex.ts";
-import { EVIDENCE_PART_BYTES } from "../../shared/limits.ts";
+import { sha256Hex, toHex } from "../../shared/hex.ts";
+import { EVIDENCE_PART_BYTES, UPLOAD_PENDING_MAX_MS, UPLOAD_RETRY_BASE_MS, UPLOAD_RETRY_MAX_MS } from "../../shared/limits.ts";
 import type { EvidenceStore, StoreError } from "../../shared/storage/evidence-store.ts";
+import type { EvidenceStoreConfig } from "../../shared/tenant-config.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../../shared/version.ts";
 import { gzipParts, type GzipDigests } from "./gzip-parts.ts";
+
+export type UploadStatus = "stored" | "pending" | "failed";
 
 export interface BundleInfo {
   id: string;
@@ -40,13 +44,23 @@ export interface BundleInfo {
   statement_key: string;
   metadata_key: string;
   records_url: string;
+  /** Whether the bundle's objects are in the store; pending ones are retried by the asset's alarm. */
+  upload_status: UploadStatus;
+  upload_attempts: number;
+  upload_next_at: string | null;
+  upload_error: string | null;
 }
 
-export type SealError = { code: "store_error"; detail: string } | { code: "signing_unavailable"; detail: string };
+export type SealError =
+  | { code: "store_error"; detail: string }
+  | { code: "signing_unavailable"; detail: string }
+  | { code: "store_misconfigured"; detail: string };
 
 export interface SealInput {
   sql: SqlStorage;
   store: EvidenceStore;
+  /** The tenant's store config as the retry will rebuild the store from it (secret names only). */
+  storeConfig: EvidenceStoreConfig | undefined;
   signer: SigningKey;
   tenant: string;
   asset: string;
@@ -63,16 +77,25 @@ export interface SealInput {
   lines: () => Iterable<string>;
   /** Record the bundle in the tenant's index (for download by id). */
   indexBundle: (entry: { id: string; asset: string; prefix: string; created_at: number }) => Promise<void>;
+  random?: () => number;
 }
 
 export type BundleRow = {
   id: string; created_at: number; first_seq: number; end_seq: number; since_seconds: number; prefix: string;
   gz_sha256: string; gz_bytes: number; jsonl_sha256: string; jsonl_bytes: number;
   statement_sha256: string; kid: string; root_after: string;
+  provider: string | null; bucket: string | null; records_url: string | null;
+  upload_status: UploadStatus; upload_attempts: number; upload_next_at: number | null; upload_error: string | null;
+  pending_statement: string | null; pending_metadata: string | null; store_config: string | null;
 };
 
 type Sealed = { ok: true; value: { empty: false; bundle: BundleInfo; reused: boolean } } | { ok: false; error: SealError };
 
+/**
+ * Seal [first, end): digest, sign, record, then upload. The bundle is recorded (and so chained
+ * as the next bundle's `previous`) once signed; an upload that fails leaves it pending, retried
+ * by `retryUpload` with the same bytes, so the chain never depends on the store being up.
+ */
 export async function sealWindow(input: SealInput): Promise<Sealed> {
   const { sql, store } = input;
   // The same range sealed in the same second has the same id (stamp + content hash): it is that bundle.
@@ -83,7 +106,7 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
       input.first, input.end, second, second + 1000,
     )
     .toArray()[0];
-  if (existing) return { ok: true, value: { empty: false, bundle: describe(existing, store), reused: true } };
+  if (existing) return { ok: true, value: { empty: false, bundle: describe(existing), reused: true } };
 
   const digests: Partial<GzipDigests> = {};
   let firstPart: Uint8Array | undefined;
@@ -94,33 +117,6 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
   const d = digests as GzipDigests;
   const id = bundleId(input.nowMs, d.gzSha256);
   const prefix = bundlePrefix(input.tenant, input.asset, input.nowMs, id);
-  // Objects this call created; removed again if a later step fails, so a failed seal leaves nothing.
-  const created: string[] = [];
-  const fail = async (error: SealError): Promise<Sealed> => {
-    await store.delete(created).catch(() => undefined);
-    return { ok: false, error };
-  };
-  const put = async (file: string, body: Uint8Array | string, contentType: string): Promise<SealError | "exists" | null> => {
-    const res = await store.put(prefix + file, body, { contentType, ifNoneMatch: true });
-    if (res.ok) created.push(prefix + file);
-    // "exists": the key embeds the content hash and the second, so this is an earlier attempt's object.
-    return res.ok ? null : res.error.code === "exists" ? "exists" : storeError(res.error);
-  };
-
-  if (partCount <= 1) {
-    const err = await put(RECORDS_FILE, firstPart ?? new Uint8Array(), "application/gzip");
-    if (err && err !== "exists") return fail(err);
-  } else {
-    firstPart = undefined;
-    const again: Partial<GzipDigests> = {};
-    const res = await store.putParts(prefix + RECORDS_FILE, gzipParts(input.lines(), EVIDENCE_PART_BYTES, again), { contentType: "application/gzip", ifNoneMatch: true });
-    if (res.ok) created.push(prefix + RECORDS_FILE);
-    else if (res.error.code !== "exists") return fail(storeError(res.error));
-    if (res.ok && again.gzSha256 !== d.gzSha256) {
-      await store.delete(created);
-      throw new Error("gzip output differed between passes");
-    }
-  }
 
   // Insertion order, not created_at: workerd's clock only moves on I/O, so seals in a row can share a millisecond.
   const previous = sql
@@ -145,18 +141,8 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
     buffer: input.buffer,
     producer: { service: SERVICE_NAME, version: SERVICE_VERSION },
   };
-  let payload = statementBytes(buildStatement(d.gzSha256, d.jsonlSha256, predicate));
+  const payload = statementBytes(buildStatement(d.gzSha256, d.jsonlSha256, predicate));
   const envelope = await signEnvelope(PAYLOAD_TYPE, payload, input.signer);
-  const statementErr = await put(STATEMENT_FILE, JSON.stringify(envelope, null, 2) + "\n", "application/json");
-  if (statementErr === "exists") {
-    // An earlier attempt in the same second signed first: its statement is the one on record.
-    const stored = await storedPayload(store, prefix + STATEMENT_FILE);
-    if (!stored) return fail({ code: "store_error", detail: "existing statement unreadable" });
-    payload = stored;
-  } else if (statementErr) {
-    return fail(statementErr);
-  }
-
   const metadata = {
     timestamp: predicate.created_at,
     line_count: input.end - input.first,
@@ -173,37 +159,110 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
     statement: STATEMENT_FILE,
     kid: input.signer.kid,
   };
-  const metaErr = await put(METADATA_FILE, JSON.stringify(metadata, null, 2) + "\n", "application/json");
-  if (metaErr && metaErr !== "exists") return fail(metaErr);
-
-  try {
-    await input.indexBundle({ id, asset: input.asset, prefix, created_at: input.nowMs });
-  } catch (e) {
-    return fail({ code: "store_error", detail: `tenant bundle index: ${String((e as Error).message ?? e)}` });
-  }
   const row: BundleRow = {
     id, created_at: input.nowMs, first_seq: input.first, end_seq: input.end, since_seconds: input.sinceSeconds,
     prefix, gz_sha256: d.gzSha256, gz_bytes: d.gzBytes, jsonl_sha256: d.jsonlSha256, jsonl_bytes: d.jsonlBytes,
     statement_sha256: await sha256Hex(payload as Uint8Array<ArrayBuffer>), kid: input.signer.kid, root_after: predicate.merkle.root_after,
+    provider: store.provider, bucket: store.bucket, records_url: store.url(prefix + RECORDS_FILE),
+    upload_status: "pending", upload_attempts: 0, upload_next_at: null, upload_error: null,
+    pending_statement: JSON.stringify(envelope, null, 2) + "\n", pending_metadata: JSON.stringify(metadata, null, 2) + "\n",
+    store_config: JSON.stringify(input.storeConfig ?? { provider: "r2" }),
   };
   sql.exec(
-    `INSERT INTO bundles (id, created_at, first_seq, end_seq, since_seconds, prefix, gz_sha256, gz_bytes, jsonl_sha256, jsonl_bytes, statement_sha256, kid, root_after)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO bundles (id, created_at, first_seq, end_seq, since_seconds, prefix, gz_sha256, gz_bytes, jsonl_sha256, jsonl_bytes,
+       statement_sha256, kid, root_after, provider, bucket, records_url, upload_status, upload_attempts, pending_statement, pending_metadata, store_config)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
     row.id, row.created_at, row.first_seq, row.end_seq, row.since_seconds, row.prefix, row.gz_sha256, row.gz_bytes,
-    row.jsonl_sha256, row.jsonl_bytes, row.statement_sha256, row.kid, row.root_after,
+    row.jsonl_sha256, row.jsonl_bytes, row.statement_sha256, row.kid, row.root_after, row.provider, row.bucket, row.records_url,
+    row.pending_statement, row.pending_metadata, row.store_config,
   );
-  return { ok: true, value: { empty: false, bundle: describe(row, store), reused: false } };
+  const done = await uploadRow(sql, store, row, input.lines, partCount <= 1 ? firstPart ?? new Uint8Array() : undefined, input.indexBundle, input.nowMs, input.random);
+  return { ok: true, value: { empty: false, bundle: describe(done), reused: false } };
 }
 
-/** The DSSE payload bytes of a statement already in the store. */
-async function storedPayload(store: EvidenceStore, key: string): Promise<Uint8Array | null> {
-  const body = await store.get(key);
-  if (!body) return null;
-  const envelope = parseEnvelope(await new Response(body).text());
-  return envelope ? fromBase64(envelope.payload) : null;
+/**
+ * Upload a recorded bundle's objects (create-only: an object already there from an earlier
+ * attempt holds the same bytes) and index it; record the outcome on the row. Returns the row.
+ * `records` is the whole gzip when it fits one part; otherwise the lines are compressed again.
+ */
+export async function uploadRow(
+  sql: SqlStorage, store: EvidenceStore, row: BundleRow, lines: () => Iterable<string>, records: Uint8Array | undefined,
+  indexBundle: SealInput["indexBundle"], nowMs: number, random: () => number = Math.random,
+): Promise<BundleRow> {
+  const error = await uploadObjects(store, row, lines, records).catch((e: unknown) => `upload: ${String((e as Error).message ?? e)}`)
+    ?? await indexBundle({ id: row.id, asset: assetOf(row), prefix: row.prefix, created_at: row.created_at })
+      .then(() => null, (e: unknown) => `tenant bundle index: ${String((e as Error).message ?? e)}`);
+  return recordUpload(sql, row, error, nowMs, store, random);
 }
 
-export function describe(row: BundleRow, store: EvidenceStore): BundleInfo {
+/** Record an upload attempt's outcome on the row: stored, pending with the next try, or failed for good. */
+export async function recordUpload(
+  sql: SqlStorage, row: BundleRow, error: string | null, nowMs: number, store: EvidenceStore | null, random: () => number = Math.random,
+): Promise<BundleRow> {
+  const attempts = row.upload_attempts + 1;
+  if (error === null) {
+    sql.exec(
+      "UPDATE bundles SET upload_status = 'stored', upload_attempts = ?, upload_next_at = NULL, upload_error = NULL, pending_statement = NULL, pending_metadata = NULL WHERE id = ?",
+      attempts, row.id,
+    );
+    return { ...row, upload_status: "stored", upload_attempts: attempts, upload_next_at: null, upload_error: null, pending_statement: null, pending_metadata: null };
+  }
+  if (nowMs - row.created_at >= UPLOAD_PENDING_MAX_MS) {
+    // Given up: what an earlier attempt stored is removed, so no half bundle is left behind.
+    await store?.delete(BUNDLE_FILES.map((f) => row.prefix + f)).catch(() => undefined);
+    sql.exec("UPDATE bundles SET upload_status = 'failed', upload_attempts = ?, upload_next_at = NULL, upload_error = ? WHERE id = ?", attempts, error, row.id);
+    return { ...row, upload_status: "failed", upload_attempts: attempts, upload_next_at: null, upload_error: error };
+  }
+  const backoff = Math.min(UPLOAD_RETRY_MAX_MS, UPLOAD_RETRY_BASE_MS * 2 ** (attempts - 1));
+  const next = nowMs + Math.round(backoff * (0.5 + 0.5 * random()));
+  sql.exec("UPDATE bundles SET upload_attempts = ?, upload_next_at = ?, upload_error = ? WHERE id = ?", attempts, next, error, row.id);
+  return { ...row, upload_attempts: attempts, upload_next_at: next, upload_error: error };
+}
+
+/** Put the three objects; null when all are stored, else why not (never a secret). */
+async function uploadObjects(store: EvidenceStore, row: BundleRow, lines: () => Iterable<string>, records: Uint8Array | undefined): Promise<string | null> {
+  const put = async (file: string, body: Uint8Array | string, contentType: string): Promise<string | null> => {
+    const res = await store.put(row.prefix + file, body, { contentType, ifNoneMatch: true });
+    return res.ok || res.error.code === "exists" ? null : reasonOf(res.error);
+  };
+  if (records) {
+    const e = await put(RECORDS_FILE, records, "application/gzip");
+    if (e) return e;
+  } else {
+    const again: Partial<GzipDigests> = {};
+    const res = await store.putParts(row.prefix + RECORDS_FILE, gzipParts(lines(), EVIDENCE_PART_BYTES, again), { contentType: "application/gzip", ifNoneMatch: true });
+    if (!res.ok && res.error.code !== "exists") return reasonOf(res.error);
+    if (res.ok && again.gzSha256 !== row.gz_sha256) {
+      await store.delete([row.prefix + RECORDS_FILE]);
+      throw new Error("gzip output differed between passes");
+    }
+  }
+  const statement = await put(STATEMENT_FILE, row.pending_statement!, "application/json");
+  if (statement) return statement;
+  return put(METADATA_FILE, row.pending_metadata!, "application/json");
+}
+
+/** The gzip of a window that fits one part, checked against the digest it was sealed with. */
+export async function gzipWhole(lines: Iterable<string>, gzSha256: string): Promise<Uint8Array> {
+  const out: Partial<GzipDigests> = {};
+  let whole: Uint8Array = new Uint8Array();
+  for await (const part of gzipParts(lines, EVIDENCE_PART_BYTES, out)) whole = part;
+  // gzip here is deterministic (mtime 0, one implementation); a difference means the lines changed.
+  if (out.gzSha256 !== gzSha256) throw new Error("the stored lines no longer produce the sealed gzip");
+  return whole;
+}
+
+function reasonOf(error: StoreError): string {
+  return error.code === "store_error" ? `${error.reason ?? "other"}: ${error.detail}` : error.code;
+}
+
+/** The asset of a bundle row, from its key prefix (evidence/<tenant>/<asset...>/yyyy/mm/dd/<id>/). */
+function assetOf(row: BundleRow): string {
+  const parts = row.prefix.split("/");
+  return parts.slice(2, -5).join("/");
+}
+
+export function describe(row: BundleRow): BundleInfo {
   const recordsKey = row.prefix + RECORDS_FILE;
   return {
     id: row.id, prefix: row.prefix, created_at: new Date(row.created_at).toISOString(),
@@ -211,12 +270,9 @@ export function describe(row: BundleRow, store: EvidenceStore): BundleInfo {
     since_seconds: row.since_seconds, gz_sha256: row.gz_sha256, gz_bytes: row.gz_bytes,
     jsonl_sha256: row.jsonl_sha256, jsonl_bytes: row.jsonl_bytes,
     statement_sha256: row.statement_sha256, kid: row.kid, root_after: row.root_after,
-    provider: store.provider, bucket: store.bucket,
+    provider: row.provider ?? "r2", bucket: row.bucket ?? "", records_url: row.records_url ?? recordsKey,
     records_key: recordsKey, statement_key: row.prefix + STATEMENT_FILE, metadata_key: row.prefix + METADATA_FILE,
-    records_url: store.url(recordsKey),
+    upload_status: row.upload_status, upload_attempts: row.upload_attempts,
+    upload_next_at: row.upload_next_at === null ? null : new Date(row.upload_next_at).toISOString(), upload_error: row.upload_error,
   };
-}
-
-function storeError(error: StoreError): SealError {
-  return { code: "store_error", detail: error.code === "store_error" ? error.detail : error.code };
 }

@@ -87,4 +87,19 @@ export const ASSET_LOG_MIGRATIONS = [
   // Alert webhooks share the outbox and DLQ with FixOps payloads; `target` says where a row goes.
   `ALTER TABLE outbox ADD COLUMN target TEXT NOT NULL DEFAULT 'fixops';
    ALTER TABLE dlq ADD COLUMN target TEXT NOT NULL DEFAULT 'fixops';`,
+  // Bundles whose upload failed stay recorded as pending and are retried by the alarm: the row
+  // keeps the signed statement and metadata (re-uploaded byte for byte) and the store config
+  // (names of secrets, never values); pending ranges stay pinned against trimming. Where each
+  // bundle went is kept per row, so a tenant changing stores does not rewrite history.
+  `ALTER TABLE bundles ADD COLUMN provider TEXT;
+   ALTER TABLE bundles ADD COLUMN bucket TEXT;
+   ALTER TABLE bundles ADD COLUMN records_url TEXT;
+   ALTER TABLE bundles ADD COLUMN upload_status TEXT NOT NULL DEFAULT 'stored';
+   ALTER TABLE bundles ADD COLUMN upload_attempts INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE bundles ADD COLUMN upload_next_at INTEGER;
+   ALTER TABLE bundles ADD COLUMN upload_error TEXT;
+   ALTER TABLE bundles ADD COLUMN pending_statement TEXT;
+   ALTER TABLE bundles ADD COLUMN pending_metadata TEXT;
+   ALTER TABLE bundles ADD COLUMN store_config TEXT;
+   CREATE INDEX bundles_pending ON bundles (upload_next_at) WHERE upload_status = 'pending';`,
 ] as const;

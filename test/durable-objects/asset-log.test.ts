@@ -36,7 +36,7 @@ describe("AssetLog", () => {
       rows.forEach((r, i) => expect(r.first_seq).toBe(i === 0 ? 0 : rows[i - 1]!.end_seq));
       expect(rows.at(-1)!.end_seq).toBe(300);
     });
-    const sealed = await stub.seal(ref, 0, "bucket");
+    const sealed = await stub.seal(ref, 0);
     if (!sealed.ok || sealed.value.empty) throw new Error("expected a bundle");
     const text = await gunzipText(await (await env.EVIDENCE.get(sealed.value.bundle.records_key))!.arrayBuffer());
     const seqs = text.trim().split("\n").map((l) => JSON.parse(l).seq);
@@ -52,7 +52,7 @@ describe("AssetLog", () => {
     for (let i = 0; i < count; i += 10) {
       await stub.append(ref, events(Math.min(10, count - i), (j) => ({ i: i + j, noise: noise(perRecord) })));
     }
-    const sealed = await stub.seal(ref, 0, "bucket");
+    const sealed = await stub.seal(ref, 0);
     if (!sealed.ok || sealed.value.empty) throw new Error("expected a bundle");
     const b = sealed.value.bundle;
     expect(b.gz_bytes).toBeGreaterThan(EVIDENCE_PART_BYTES);
@@ -69,7 +69,7 @@ describe("AssetLog", () => {
     const ref = { tenant: "t1", asset: "partial", ring: { max_lines: 5, max_seconds: 21_600 } };
     const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
     await stub.append(ref, events(8, (i) => ({ i })));
-    const sealed = await stub.seal(ref, 0, "bucket");
+    const sealed = await stub.seal(ref, 0);
     if (!sealed.ok || sealed.value.empty) throw new Error("expected a bundle");
     expect([sealed.value.bundle.first_seq, sealed.value.bundle.end_seq]).toEqual([3, 8]);
     const text = await gunzipText(await (await env.EVIDENCE.get(sealed.value.bundle.records_key))!.arrayBuffer());
@@ -81,7 +81,7 @@ describe("AssetLog reads", () => {
   it("leave no storage behind for an asset never written", async () => {
     const ref = { tenant: "t1", asset: "never-written", ring };
     const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
-    expect(await stub.seal(ref, 0, "bucket")).toEqual({ ok: true, value: { empty: true } });
+    expect(await stub.seal(ref, 0)).toEqual({ ok: true, value: { empty: true } });
     expect(await stub.stats(ref)).toMatchObject({ size: 0, next_seq: 0 });
     await runInDurableObject(stub, (_o: AssetLog, state) => {
       expect(state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray()).toEqual([]);
@@ -124,7 +124,7 @@ describe("sealing while appends keep arriving", () => {
     const seals: Promise<Awaited<ReturnType<typeof stub.seal>>>[] = [];
     for (let round = 0; round < 5; round++) {
       work.push(stub.append(ref, events(50, (i) => ({ round, i }))));
-      seals.push(stub.seal(ref, 0, "bucket"));
+      seals.push(stub.seal(ref, 0));
       work.push(stub.append(ref, events(30, (i) => ({ round, late: i }))));
     }
     await Promise.all(work);
@@ -159,7 +159,7 @@ describe("previous bundle", () => {
       const previous: (string | null)[] = [];
       for (let i = 0; i < 6; i++) {
         await stub.append(ref, events(1, () => ({ i })));
-        const sealed = await stub.seal(ref, 0, "bucket");
+        const sealed = await stub.seal(ref, 0);
         if (!sealed.ok || sealed.value.empty) throw new Error("expected a bundle");
         ids.push(sealed.value.bundle.id);
         const st = await (await env.EVIDENCE.get(sealed.value.bundle.statement_key))!.json<{ payload: string }>();

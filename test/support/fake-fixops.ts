@@ -1,7 +1,8 @@
 /**
  * A fake FixOps for the workerd tests, run in the Node process as miniflare's outbound
  * service: every fetch the Worker and its Durable Objects make comes here first.
- * `https://fixops.test/...` is the fake; anything else goes out unchanged (loopback only in tests).
+ * `https://fixops.test/...` is the fake; `https://*.down.test` answers 503 (a store that is down);
+ * anything else goes out unchanged (loopback only in tests).
  *   POST /ingest/<id>          records the request; answers the next status scripted for <id> (default 200)
  *   PUT  /__script/<id>        body: JSON array of statuses to answer, in order (then 200); "net" = connection error
  *   GET  /__requests/<id>      the requests recorded for <id>: [{headers, body}]
@@ -18,6 +19,8 @@ const recorded = new Map<string, Recorded[]>();
 
 export async function fakeFixops(request: Request): Promise<Response> {
   const url = new URL(request.url);
+  // Any host under down.test is a store or service that is down: 503 at once, no network needed.
+  if (url.hostname.endsWith(".down.test")) return new Response("<Error><Code>ServiceUnavailable</Code></Error>", { status: 503 });
   if (url.hostname !== HOST) {
     // Re-issued by parts: miniflare's Request is not Node's, and Node's fetch would read it as the
     // URL "[object Request]".

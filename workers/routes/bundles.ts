@@ -11,6 +11,8 @@ import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../app-env.ts";
 import { requireScope } from "../auth/require.ts";
 import { bundleView } from "./evidence.ts";
+import { StoreFailure } from "../../shared/storage/evidence-store.ts";
+import { evidenceStoreFor, storeDeps } from "../../shared/storage/store-for.ts";
 
 export const bundles = new Hono<AppEnv>();
 
@@ -49,14 +51,18 @@ bundles.get("/v1/bundles/:id/:file", requireScope("evidence"), async (c) => {
   const { tenant } = c.get("principal");
   const found = await c.env.TENANT.getByName(tenantObjectName(tenant)).findBundle(id);
   if (!found) throw new ApiError("not_found", "No such bundle.");
-  const obj = await c.env.EVIDENCE.get(found.prefix + file);
-  if (!obj) throw new ApiError("not_found", "This bundle's file is no longer stored (retention may have removed it).");
-  return new Response(obj.body, {
-    headers: {
-      "Content-Type": CONTENT_TYPES[file],
-      "Content-Length": String(obj.size),
-      "Content-Disposition": `attachment; filename="${file}"`,
-      ETag: obj.httpEtag,
-    },
+  // From the tenant's store (bundles are indexed only once stored; a changed store config applies).
+  const store = evidenceStoreFor(c.get("tenantConfig")?.evidence_store, storeDeps(c.env));
+  if (!store.ok) throw new ApiError("store_unreachable", store.error.detail, { reason: "config", step: "configure" });
+  let body: ReadableStream<Uint8Array> | null;
+  try {
+    body = await store.value.get(found.prefix + file);
+  } catch (e) {
+    const reason = e instanceof StoreFailure ? e.reason : "other";
+    throw new ApiError("store_unreachable", "The evidence store did not return the file; retry later.", { reason, step: "read" });
+  }
+  if (!body) throw new ApiError("not_found", "This bundle's file is no longer stored (retention may have removed it).");
+  return new Response(body, {
+    headers: { "Content-Type": CONTENT_TYPES[file], "Content-Disposition": `attachment; filename="${file}"` },
   });
 });

@@ -37,29 +37,43 @@ async function build(c: Context<AppEnv>, asset: string) {
   }
   const since = parseSince(c.req.query("since"));
   const { tenant } = c.get("principal");
-  const ring = effectiveRing(c.env, c.get("tenantConfig"));
-  const bucket = c.env.EVIDENCE_BUCKET_NAME ?? "evidence";
+  const config = c.get("tenantConfig");
+  const ring = effectiveRing(c.env, config);
   const stub = c.env.ASSET_LOG.getByName(assetObjectName(tenant, asset));
-  const sealed = await stub.seal({ tenant, asset, ring }, since, bucket);
+  const sealed = await stub.seal({ tenant, asset, ring, ...(config?.evidence_store ? { store: config.evidence_store } : {}) }, since);
   if (!sealed.ok) {
-    // Details (store messages, key problems) go to the operator's log, not to the client.
     log.error("EvidenceSealFailed", { tenant, asset, code: sealed.error.code, detail: sealed.error.detail });
-    const detail = sealed.error.code === "signing_unavailable"
-      ? "Evidence signing is not configured on this deployment; no bundle was written."
-      : "The evidence store is unavailable; no bundle was written. Retry later.";
-    throw new ApiError("unavailable", detail, { headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } });
+    if (sealed.error.code === "store_misconfigured") {
+      // Names the secret or setting at fault (never a value): the tenant's operator can fix it.
+      throw new ApiError("store_unreachable", `${sealed.error.detail} No bundle was sealed.`, { reason: "config", step: "configure" });
+    }
+    // Key problems go to the operator's log, not to the client.
+    throw new ApiError("unavailable", "Evidence signing is not configured on this deployment; no bundle was written.", {
+      headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+    });
   }
   if (sealed.value.empty) return c.json({ ok: true, line_count: 0, message: "No logs found matching criteria" });
   const { bundle: b, reused } = sealed.value;
+  // Sealed and signed either way; 202 while the store has not taken it yet (retried by the asset).
   return c.json({
     ok: true,
     metadata: {
       timestamp: b.created_at, line_count: b.line_count, since_seconds: b.since_seconds,
       asset, sha256: b.gz_sha256, compressed_size_bytes: b.gz_bytes,
     },
-    upload: { provider: b.provider, bucket: b.bucket, key: b.records_key, url: b.records_url },
+    upload: uploadView(b),
     bundle: { ...bundleView(b), reused },
-  });
+  }, b.upload_status === "pending" ? 202 : 200);
+}
+
+/** Where the bundle's records are, and honestly whether they are there yet. */
+export function uploadView(b: BundleInfo) {
+  return {
+    provider: b.provider, bucket: b.bucket, key: b.records_key, url: b.records_url,
+    status: b.upload_status, attempts: b.upload_attempts,
+    ...(b.upload_status === "pending" ? { next_attempt_at: b.upload_next_at } : {}),
+    ...(b.upload_error !== null ? { error: b.upload_error } : {}),
+  };
 }
 
 /** How a bundle is described in evidence and listing responses. */
@@ -69,7 +83,7 @@ export function bundleView(b: BundleInfo) {
     prefix: b.prefix, records: b.records_key, statement: b.statement_key, metadata: b.metadata_key,
     kid: b.kid, sha256: b.gz_sha256, compressed_size_bytes: b.gz_bytes,
     uncompressed_sha256: b.jsonl_sha256, uncompressed_size_bytes: b.jsonl_bytes,
-    statement_sha256: b.statement_sha256, merkle_root: b.root_after,
+    statement_sha256: b.statement_sha256, merkle_root: b.root_after, upload: uploadView(b),
     download: Object.fromEntries(BUNDLE_FILES.map((f) => [f, `/v1/bundles/${b.id}/${f}`])),
   };
 }
