@@ -5,7 +5,7 @@
  */
 import { DEFAULT_COUNTING_RULES } from "./aggregates/counting-rules.ts";
 import { defaultRetention, type ConfigVars } from "./config.ts";
-import type { AlertRule, TenantConfig } from "./tenant-config.ts";
+import type { AlertRule, EvidenceStoreConfig, TenantConfig } from "./tenant-config.ts";
 
 export interface ForwardingConfig {
   mode: "http" | "off";
@@ -30,6 +30,10 @@ export interface AssetRules {
   forwarding: ForwardingConfig | null;
   /** Rollups are kept this many days (retention_days.summary). */
   summary_days: number;
+  /** Spill lines leaving the ring buffer to the store as raw segments (docs/retention.md). */
+  raw_spill: boolean;
+  /** The tenant's evidence store (null: R2), secrets by name only: where raw segments go. */
+  store: EvidenceStoreConfig | null;
 }
 
 export const DEFAULT_FORWARD_INTERVAL_SECONDS = 60;
@@ -56,6 +60,8 @@ export function assetRules(vars: ConfigVars, config: TenantConfig | undefined): 
         }
       : null,
     summary_days: config?.retention_days?.summary ?? defaultRetention(vars).summary,
+    raw_spill: config?.raw_spill === true,
+    store: config?.evidence_store ?? null,
   };
   if (config) cache.set(config, rules);
   return rules;

@@ -145,3 +145,7 @@ export const UPLOAD_RETRY_MAX_MS = 3_600_000;
 export const UPLOAD_PENDING_MAX_MS = 3 * 86_400_000;
 /** Pending evidence uploads retried per alarm run. */
 export const UPLOADS_PER_ALARM = 5;
+/** Raw spill: a segment holds at most this much JSONL (whole chunks, at least one) ... */
+export const RAW_SEGMENT_MAX_BYTES = 4 * 1024 * 1024;
+/** ... and an alarm run writes at most this many segments before re-arming in a second. */
+export const RAW_SEGMENTS_PER_RUN = 16;

@@ -99,6 +99,8 @@ export interface TenantConfig {
   counting_rules?: CountingRule[];
   latency_fields?: string[];
   alert_rules?: AlertRule[];
+  /** Spill lines leaving the ring buffer to the evidence store as raw segments, kept retention_days.raw. */
+  raw_spill?: boolean;
   /** Alert openings are POSTed here, signed with the secret the ref names (docs/alerts.md). */
   alert_webhook?: { url: string; secret_ref: string };
   asset_mapping?: { record_field?: string; aliases?: Record<string, string> };
@@ -108,7 +110,7 @@ export interface TenantConfig {
 
 const TOP_KEYS = [
   "ring_buffer", "retention_days", "evidence_store", "forwarding", "counting_rules", "latency_fields",
-  "alert_rules", "alert_webhook", "asset_mapping", "quotas", "jwt",
+  "alert_rules", "alert_webhook", "raw_spill", "asset_mapping", "quotas", "jwt",
 ] as const;
 const NAME = { max: 64, re: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, what: "a name of 1-64 [A-Za-z0-9._-]" };
 const ASSET = { max: 128, re: /^[A-Za-z0-9._:/@-]+$/, what: "an asset id (1-128 of [A-Za-z0-9._:/@-])" };
@@ -394,6 +396,7 @@ export function decodeTenantConfig(u: unknown): Result<TenantConfig, FieldIssue[
   if (has("counting_rules")) out.counting_rules = countingRules(input.counting_rules, "/counting_rules", issues);
   if (has("latency_fields")) out.latency_fields = strings(input.latency_fields, "/latency_fields", 20, issues, (x, p) => fieldPath(x, p, issues));
   if (has("alert_rules")) out.alert_rules = alertRules(input.alert_rules, "/alert_rules", issues);
+  if (has("raw_spill")) out.raw_spill = boolean(input.raw_spill, "/raw_spill", issues);
   if (has("alert_webhook")) {
     const o = object(input.alert_webhook, "/alert_webhook", issues);
     if (o) {

@@ -25,7 +25,9 @@ import { AlertEngine, type EvalEvent } from "./alert-engine.ts";
 import { addRepeats, changeLine, firedLine, getAlert, insertAlerts, listAlerts, transition, trimAlerts, viewOf, type AlertAction, type AlertStatus, type AlertView, type TransitionError } from "./alert-records.ts";
 import { Forwarder, type DeadLetter } from "./forwarder.ts";
 import type { AssetRules } from "../../shared/asset-rules.ts";
+import { log } from "../../shared/log.ts";
 import { RollupStore } from "./rollups.ts";
+import { spill, type SpillState } from "./raw-spill.ts";
 import { summarize, type SummaryQuery, type AssetSummary } from "./summary.ts";
 import type { AssetMetrics } from "../../shared/asset-metrics.ts";
 import { ALERT_SOURCE } from "../../shared/events.ts";
@@ -52,7 +54,7 @@ export type AlertActionResult = { ok: true; alert: AlertView } | { ok: false; er
 
 const LEVEL_CHARS: Record<string, string> = { CRITICAL: "C", ERROR: "E", WARN: "W", INFO: "I", DEBUG: "D" };
 /** Rules of an append that carries none (direct RPC use): no alerts, the default counting rule, no forwarding. */
-const DEFAULT_ASSET_RULES: AssetRules = { alert_rules: [], alert_webhook: null, counting_rules: ["waf-blocks"], forwarding: null, summary_days: 30 };
+const DEFAULT_ASSET_RULES: AssetRules = { alert_rules: [], alert_webhook: null, counting_rules: ["waf-blocks"], forwarding: null, summary_days: 30, raw_spill: false, store: null };
 /** Housekeeping (rollup retention, alert state pruning) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
@@ -78,6 +80,8 @@ export interface BufferStats {
   stored_chunks: number;
   /** Size of this object's SQLite database. */
   database_bytes: number;
+  /** Raw spill progress, when the tenant has it on. */
+  raw_spill?: SpillState;
 }
 
 export type SealResult =
@@ -258,6 +262,7 @@ export class AssetLog extends DurableObject<Env> {
     return {
       size: win.end - win.start, oldest_seq: win.start, next_seq: win.end,
       evicted_total: win.start, stored_chunks: chunks, database_bytes: this.#sql.databaseSize,
+      ...(this.#storedRules().raw_spill ? { raw_spill: this.#spillState() } : {}),
     };
   }
 
@@ -404,7 +409,8 @@ export class AssetLog extends DurableObject<Env> {
     this.#alarmAt = null;
     if (!this.#ready) return;
     const now = Date.now();
-    const next: (number | null)[] = [this.#trimStep(now)];
+    const next: (number | null)[] = [await this.#spillStep(now)];
+    next.push(this.#trimStep(now));
     next.push(await this.#uploadStep(now));
     next.push(await this.#forwarder.run(now, this.#head.lastRts));
     next.push(this.#housekeeping(now));
@@ -554,10 +560,36 @@ export class AssetLog extends DurableObject<Env> {
     }
   }
 
-  /** Trimming stays below this seq: a seal in progress, or a bundle whose upload is pending. */
+  /** Trimming stays below this seq: a seal in progress, a bundle whose upload is pending, lines not yet spilled. */
   #pin(): number {
     const pending = this.#sql.exec<{ s: number | null }>("SELECT MIN(first_seq) AS s FROM bundles WHERE upload_status = 'pending'").one().s;
-    return Math.min(this.#pinnedFrom, pending ?? Infinity);
+    const spill = this.#storedRules().raw_spill ? this.#spillState().spilled_to : Infinity;
+    return Math.min(this.#pinnedFrom, pending ?? Infinity, spill);
+  }
+
+  /** Raw spill state; a first look starts at the oldest line still stored. */
+  #spillState(): SpillState {
+    const raw = this.#meta("raw_spill");
+    if (raw) return JSON.parse(raw) as SpillState;
+    const oldest = this.#sql.exec<{ s: number | null }>("SELECT MIN(first_seq) AS s FROM chunks").one().s;
+    return { spilled_to: oldest ?? this.#head.nextSeq, segments: 0, lines: 0, dropped: 0, failures: 0 };
+  }
+
+  /** Spill the lines that left the ring (raw_spill on); when to run again, or null. */
+  async #spillStep(now: number): Promise<number | null> {
+    const rules = this.#storedRules();
+    const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
+    if (!rules.raw_spill || !ring) return null;
+    const win = ringWindow(this.#sql, this.#head, ring, now);
+    const [tenant, asset] = this.#identity();
+    const before = this.#spillState();
+    const { state, more } = await spill(
+      { sql: this.#sql, tenant, asset, store: () => evidenceStoreFor(rules.store ?? undefined, storeDeps(this.env)) },
+      before, win.start, now,
+    );
+    this.#setMeta("raw_spill", JSON.stringify(state));
+    if (state.dropped > before.dropped) log.error("RawSpillGaveUp", { tenant, asset, lines: state.dropped - before.dropped, error: before.last_error });
+    return more ? now + 1000 : state.next_at ?? null;
   }
 
   /** Retry due pending uploads (a few per run); when the next is due, or null. */

@@ -32,7 +32,7 @@ describe("evidence with a failing store", () => {
     expect((await post("/v1/logs", key, JSON.stringify({ n: 3 }), { "X-Asset-Id": "a" })).status).toBe(200);
     const next = await getWithKey("/v1/assets/a/evidence?since=continue", key);
     expect(next.status).toBe(202);
-    expect((await next.json()).bundle).toMatchObject({ first_seq: 2, end_seq: 3 });
+    expect(((await next.json()) as { bundle: unknown }).bundle).toMatchObject({ first_seq: 2, end_seq: 3 });
   });
 
   it("a misconfigured store is a clear 502 problem naming the secret, never its value, and seals nothing", async () => {
@@ -58,6 +58,6 @@ describe("evidence with a failing store", () => {
     expect((await post("/v1/logs", key, JSON.stringify({ n: 1 }), { "X-Asset-Id": "a" })).status).toBe(200);
     const res = await getWithKey("/v1/assets/a/evidence?since=0", key);
     expect(res.status).toBe(200);
-    expect((await res.json()).upload).toMatchObject({ provider: "r2", status: "stored", attempts: 1 });
+    expect(((await res.json()) as { upload: unknown }).upload).toMatchObject({ provider: "r2", status: "stored", attempts: 1 });
   });
 });
