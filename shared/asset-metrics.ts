@@ -20,7 +20,15 @@ export interface AssetMetrics {
   forward_dlq_depth: number;
   /** Alerts fired per rule name (counters). */
   alerts_fired_total: Record<string, number>;
+  /** Bundles sealed but not yet in the store (gauge; retried by the asset). */
+  evidence_uploads_pending: number;
+  /** Raw spill: segments written, and lines let go after the store failed too long (counters). */
+  raw_spill_segments_total: number;
+  raw_spill_dropped_total: number;
 }
+
+/** Members added after the first reports: absent in an older report means 0. */
+const LATER_SCALARS = ["evidence_uploads_pending", "raw_spill_segments_total", "raw_spill_dropped_total"] as const;
 
 const SCALARS = ["ring_buffer_size", "ring_buffer_evictions_total", "evidence_bundles_generated_total", "forward_dlq_depth"] as const;
 
@@ -38,6 +46,7 @@ export function decodeAssetMetrics(u: unknown): AssetMetrics | null {
   const alerts = u.alerts_fired_total;
   if (!isObject(forward) || !isObject(alerts)) return null;
   if (!SCALARS.every((k) => count(u[k])) || !FORWARD_RESULTS.every((r) => count(forward[r]))) return null;
+  if (!LATER_SCALARS.every((k) => u[k] === undefined || count(u[k]))) return null;
   const fired: [string, number][] = [];
   for (const [rule, n] of Object.entries(alerts)) {
     if (!count(n)) return null;
@@ -51,5 +60,8 @@ export function decodeAssetMetrics(u: unknown): AssetMetrics | null {
     forward_dlq_depth: u.forward_dlq_depth as number,
     // fromEntries defines own properties, so even a rule named "__proto__" stays a plain key.
     alerts_fired_total: Object.fromEntries(fired),
+    evidence_uploads_pending: (u.evidence_uploads_pending as number | undefined) ?? 0,
+    raw_spill_segments_total: (u.raw_spill_segments_total as number | undefined) ?? 0,
+    raw_spill_dropped_total: (u.raw_spill_dropped_total as number | undefined) ?? 0,
   };
 }

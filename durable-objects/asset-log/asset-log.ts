@@ -454,10 +454,14 @@ export class AssetLog extends DurableObject<Env> {
   #metrics(ring: RingConfig): AssetMetrics {
     const empty = { success: 0, failure: 0, dlq: 0, dlq_dropped: 0 };
     if (!this.#ready) {
-      return { ring_buffer_size: 0, ring_buffer_evictions_total: 0, evidence_bundles_generated_total: 0, forward_attempts_total: { success: 0, failure: 0, dlq: 0 }, forward_dlq_depth: 0, alerts_fired_total: {} };
+      return {
+        ring_buffer_size: 0, ring_buffer_evictions_total: 0, evidence_bundles_generated_total: 0, forward_attempts_total: { success: 0, failure: 0, dlq: 0 },
+        forward_dlq_depth: 0, alerts_fired_total: {}, evidence_uploads_pending: 0, raw_spill_segments_total: 0, raw_spill_dropped_total: 0,
+      };
     }
     const win = ringWindow(this.#sql, this.#head, ring, Date.now());
     const fwd = this.#forwarder.counters() ?? empty;
+    const spill = this.#meta("raw_spill") ? this.#spillState() : null;
     const fired: Record<string, number> = {};
     for (const r of this.#sql.exec<{ rule: string; n: number }>("SELECT rule, COUNT(*) AS n FROM alerts GROUP BY rule").toArray()) fired[r.rule] = r.n;
     return {
@@ -467,6 +471,9 @@ export class AssetLog extends DurableObject<Env> {
       forward_attempts_total: { success: fwd.success, failure: fwd.failure, dlq: fwd.dlq },
       forward_dlq_depth: this.#forwarder.dlqDepth(),
       alerts_fired_total: fired,
+      evidence_uploads_pending: this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM bundles WHERE upload_status = 'pending'").one().n,
+      raw_spill_segments_total: spill?.segments ?? 0,
+      raw_spill_dropped_total: spill?.dropped ?? 0,
     };
   }
 

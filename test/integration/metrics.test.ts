@@ -46,7 +46,7 @@ async function tenantKeys(tenant: string, config?: unknown): Promise<{ key: stri
 const METRICS: AssetMetrics = {
   ring_buffer_size: 42, ring_buffer_evictions_total: 7, evidence_bundles_generated_total: 3,
   forward_attempts_total: { success: 10, failure: 2, dlq: 1 }, forward_dlq_depth: 1,
-  alerts_fired_total: { "waf-blocks": 4, 'say "hi"\\now': 2 },
+  alerts_fired_total: { "waf-blocks": 4, 'say "hi"\\now': 2 },  evidence_uploads_pending: 1, raw_spill_segments_total: 5, raw_spill_dropped_total: 0,
 };
 
 function touch(tenant: string, asset: string, last_seen: number, metrics?: AssetMetrics) {

@@ -76,7 +76,7 @@ describe("acceptedBySource", () => {
 const METRICS: AssetMetrics = {
   ring_buffer_size: 42, ring_buffer_evictions_total: 7, evidence_bundles_generated_total: 3,
   forward_attempts_total: { success: 10, failure: 2, dlq: 1 }, forward_dlq_depth: 1,
-  alerts_fired_total: { "waf-blocks": 4 },
+  alerts_fired_total: { "waf-blocks": 4 },  evidence_uploads_pending: 1, raw_spill_segments_total: 5, raw_spill_dropped_total: 0,
 };
 
 describe("decodeAssetMetrics", () => {
@@ -89,6 +89,10 @@ describe("decodeAssetMetrics", () => {
     expect(decodeAssetMetrics({ ...METRICS, forward_attempts_total: { success: 1, failure: 1 } })).toBeNull();
     expect(decodeAssetMetrics({ ...METRICS, alerts_fired_total: { r: "1" } })).toBeNull();
     expect(decodeAssetMetrics("{}")).toBeNull();
+    // Members added later: absent in an older report reads as 0; present, they must be counts.
+    const { evidence_uploads_pending: _p, raw_spill_segments_total: _s, raw_spill_dropped_total: _d, ...older } = METRICS;
+    expect(decodeAssetMetrics(older)).toMatchObject({ evidence_uploads_pending: 0, raw_spill_segments_total: 0, raw_spill_dropped_total: 0 });
+    expect(decodeAssetMetrics({ ...METRICS, raw_spill_dropped_total: -2 })).toBeNull();
   });
 
   it("keeps rule names as own keys (even __proto__) and drops empty or overlong ones", () => {

@@ -26,7 +26,9 @@ const FAMILIES: { type: "counter" | "gauge"; name: string; help: string; pick: P
   {
     type: "counter", name: "alerts_fired_total", help: "Alerts fired for the asset, by rule.",
     pick: (m, base) => Object.entries(m.alerts_fired_total).map(([rule, value]) => ({ labels: { ...base, rule }, value })),
-  },
+  },  { type: "gauge", name: "evidence_uploads_pending", help: "Evidence bundles sealed but not yet stored (retried by the asset).", pick: (m, base) => [{ labels: base, value: m.evidence_uploads_pending }] },
+  { type: "counter", name: "raw_spill_segments_total", help: "Raw segments written to the store as lines left the ring buffer.", pick: (m, base) => [{ labels: base, value: m.raw_spill_segments_total }] },
+  { type: "counter", name: "raw_spill_dropped_total", help: "Lines let go unspilled after the store failed for too long.", pick: (m, base) => [{ labels: base, value: m.raw_spill_dropped_total }] },
 ];
 
 export function assetFamilies(reports: readonly AssetReport[]): MetricFamily[] {
