@@ -31,6 +31,8 @@ export interface ConfigVars {
   METRICS_PUBLIC?: string;
   /** "true" lets evidence store endpoints be http or private hosts: local development and tests only. */
   ALLOW_INSECURE_STORE_ENDPOINTS?: string;
+  /** "true" lets POST /v1/admin/retention/run take `?now=` (time travel): local development and tests only. */
+  RETENTION_TEST_CLOCK?: string;
 }
 
 function intVar(v: string | undefined, fallback: number, min = 1): number {
@@ -51,6 +53,11 @@ export function defaultRetention(vars: ConfigVars): RetentionDays {
     summary: intVar(vars.RETENTION_DAYS_SUMMARY, 30),
     evidence: intVar(vars.RETENTION_DAYS_EVIDENCE, 365),
   };
+}
+
+/** Effective retention for a tenant: its `retention_days`, class by class, else the deployment's. */
+export function effectiveRetention(vars: ConfigVars, tenant: TenantConfig | undefined): RetentionDays {
+  return { ...defaultRetention(vars), ...tenant?.retention_days };
 }
 
 /** Effective ring bounds for a tenant. */

@@ -149,3 +149,27 @@ export const UPLOADS_PER_ALARM = 5;
 export const RAW_SEGMENT_MAX_BYTES = 4 * 1024 * 1024;
 /** ... and an alarm run writes at most this many segments before re-arming in a second. */
 export const RAW_SEGMENTS_PER_RUN = 16;
+
+/**
+ * Retention pass (hourly cron, or POST /v1/admin/retention/run): per run, across all tenants, at
+ * most this many store list calls (pages of up to 1,000 keys) ...
+ */
+export const RETENTION_MAX_LIST_PAGES_PER_RUN = 200;
+/** ... this many objects deleted (keys) ... */
+export const RETENTION_MAX_DELETES_PER_RUN = 50_000;
+/** ... this many delete requests (R2 and S3 take up to 1,000 keys per request, Azure Blob one) ... */
+export const RETENTION_MAX_DELETE_REQUESTS_PER_RUN = 2_000;
+/** ... this many AssetLog rollup-retention calls ... */
+export const RETENTION_MAX_ASSETS_PER_RUN = 1_000;
+/** ... and this many tenants begun. Then the run stops; the next one continues from where it stopped. */
+export const RETENTION_MAX_TENANTS_PER_RUN = 250;
+/** Keys one delete request of R2 (binding) and S3 (DeleteObjects) takes. */
+export const STORE_DELETE_BATCH_KEYS = 1_000;
+/** Parallel AssetLog calls of the retention pass. */
+export const RETENTION_ASSET_CONCURRENCY = 8;
+/** Tenants per directory page, and assets per tenant index page, read by the retention pass. */
+export const RETENTION_PAGE_ENTRIES = 100;
+/** A retention run holds the pass (the cron and operator runs never overlap) this long past its last checkpoint. */
+export const RETENTION_LEASE_MS = 15 * 60_000;
+/** Failures listed one by one in a run's report (its counts include them all). */
+export const RETENTION_MAX_REPORTED_ERRORS = 50;
