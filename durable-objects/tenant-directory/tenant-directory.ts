@@ -1,7 +1,8 @@
 /**
  * TenantDirectory Durable Object (one, named "directory"): the list of tenants, for the
- * operator's admin API. Only admin calls reach it; request paths never do (a key names
- * its tenant, so authentication goes straight to that tenant's object).
+ * operator's admin API, and where the retention pass stands in it. Only admin calls and the
+ * cron reach it; request paths never do (a key names its tenant, so authentication goes
+ * straight to that tenant's object).
  */
 import { DurableObject } from "cloudflare:workers";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
@@ -22,6 +23,15 @@ const MIGRATIONS = [
      tenant TEXT NOT NULL,
      PRIMARY KEY (issuer, audience)
    ) WITHOUT ROWID;`,
+  // The retention pass walks tenants in this object's id order, so where it stands is one point:
+  // kept here, next to that order, with the lease that keeps the cron and operator runs apart.
+  `CREATE TABLE retention_pass (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     position TEXT,
+     holder TEXT,
+     lease_until INTEGER NOT NULL DEFAULT 0
+   );
+   INSERT INTO retention_pass (id, position, holder, lease_until) VALUES (1, NULL, NULL, 0);`,
 ] as const;
 
 export interface DirectoryEntry {
@@ -33,6 +43,9 @@ export interface DirectoryEntry {
 }
 
 type Row = { id: string; name: string; status: string; created_at: number; updated_at: number };
+
+/** A retention run's lease: the saved position (JSON, opaque here), or who holds the pass until when. */
+export type RetentionLease = { ok: true; position: string | null } | { ok: false; held_until: number };
 
 export class TenantDirectory extends DurableObject<Env> {
   #sql: SqlStorage;
@@ -75,6 +88,34 @@ export class TenantDirectory extends DurableObject<Env> {
     if (!hasSchema(this.#sql)) return null;
     const row = this.#sql.exec<{ tenant: string }>("SELECT tenant FROM jwt_issuers WHERE issuer = ? AND audience = ?", issuer, audience).toArray()[0];
     return row?.tenant ?? null;
+  }
+
+  /**
+   * Take the retention pass for `runId` for `leaseMs` (refused while another run's lease lasts)
+   * and return where the last run stopped.
+   */
+  async beginRetention(runId: string, leaseMs: number): Promise<RetentionLease> {
+    migrate(this.#sql, MIGRATIONS);
+    const now = Date.now();
+    const row = this.#sql.exec<{ position: string | null; holder: string | null; lease_until: number }>("SELECT * FROM retention_pass").one();
+    if (row.holder !== null && row.holder !== runId && row.lease_until > now) return { ok: false, held_until: row.lease_until };
+    this.#sql.exec("UPDATE retention_pass SET holder = ?, lease_until = ?", runId, now + leaseMs);
+    return { ok: true, position: row.position };
+  }
+
+  /**
+   * Save where run `runId` stands and extend its lease, or (`release`) give the pass up. False
+   * when the run no longer holds the pass (its lease lapsed and another run took it): it must stop.
+   */
+  async checkpointRetention(runId: string, position: string | null, leaseMs: number, release = false): Promise<boolean> {
+    migrate(this.#sql, MIGRATIONS);
+    const holder = this.#sql.exec<{ holder: string | null }>("SELECT holder FROM retention_pass").one().holder;
+    if (holder !== runId) return false;
+    this.#sql.exec(
+      "UPDATE retention_pass SET position = ?, holder = ?, lease_until = ?",
+      position, release ? null : runId, release ? 0 : Date.now() + leaseMs,
+    );
+    return true;
   }
 
   /** Tenants in id order, `limit` at a time, after `cursor` (the last id of the previous page). */

@@ -55,4 +55,9 @@ export const TENANT_MIGRATIONS = [
    );`,
   // The asset's reported AssetMetrics (JSON), for GET /metrics; NULL until it reports them.
   `ALTER TABLE assets ADD COLUMN metrics TEXT;`,
+  // What the retention pass deleted, by class (evidence, raw, summary), for GET /metrics.
+  `CREATE TABLE retention_totals (
+     class TEXT PRIMARY KEY,
+     deleted INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ] as const;

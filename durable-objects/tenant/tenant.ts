@@ -8,6 +8,7 @@ import type { TenantConfig } from "../../shared/config.ts";
 import type { JwtIssuer } from "../../shared/tenant-config.ts";
 import type { Principal, Scope } from "../../shared/scopes.ts";
 import { decodeAssetMetrics, type AssetMetrics } from "../../shared/asset-metrics.ts";
+import { RETENTION_CLASSES, zeroCounts, type RetentionCounts } from "../../shared/retention.ts";
 import { METRICS_TENANT_ASSETS, QUOTA_WINDOW_MS, REQUEST_LOG_ROWS } from "../../shared/limits.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { DIRECTORY_OBJECT_NAME, type Env } from "../env.ts";
@@ -356,6 +357,36 @@ export class Tenant extends DurableObject<Env> {
     if (!this.#ready) return null;
     const row = this.#sql.exec<{ asset: string; prefix: string }>("SELECT asset, prefix FROM bundles WHERE id = ?", id).toArray()[0];
     return row ?? null;
+  }
+
+  /**
+   * Record one retention run's deletions for this tenant: adds them to the totals GET /metrics
+   * shows and writes a `retention.run` audit entry, in one transaction. `detail` says what the
+   * run did (counts per class, failures, the retention applied); never secrets.
+   */
+  async recordRetention(deleted: RetentionCounts, detail: Record<string, unknown>, actor: string): Promise<void> {
+    if (!this.#row()) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const cls of RETENTION_CLASSES) {
+        const n = deleted[cls];
+        if (!Number.isSafeInteger(n) || n <= 0) continue;
+        this.#sql.exec(
+          "INSERT INTO retention_totals (class, deleted) VALUES (?, ?) ON CONFLICT (class) DO UPDATE SET deleted = deleted + excluded.deleted",
+          cls, n,
+        );
+      }
+      this.#audit(actor, "retention.run", null, { deleted, ...detail });
+    });
+  }
+
+  /** Everything the retention pass ever deleted for this tenant, by class. */
+  async retentionTotals(): Promise<RetentionCounts> {
+    const totals = zeroCounts();
+    if (!this.#ready) return totals;
+    for (const r of this.#sql.exec<{ class: string; deleted: number }>("SELECT class, deleted FROM retention_totals").toArray()) {
+      if ((RETENTION_CLASSES as readonly string[]).includes(r.class)) totals[r.class as keyof RetentionCounts] = r.deleted;
+    }
+    return totals;
   }
 
   async #insertKey(tenant: string, scopes: Scope[], name: string | null, expiresAt: number | null, rotatedFrom: string | null): Promise<CreatedKey> {
