@@ -20,6 +20,7 @@ import { ingestGcp } from "./routes/ingest-gcp.ts";
 import { jwks } from "./routes/jwks.ts";
 import { metrics } from "./routes/metrics.ts";
 import { otlp } from "./routes/otlp.ts";
+import { retention } from "./routes/retention.ts";
 import { splunkHec } from "./routes/splunk-hec.ts";
 import { alerts } from "./routes/alerts.ts";
 import { forwarding } from "./routes/forwarding.ts";
@@ -66,6 +67,7 @@ app.route("/", bundles);
 app.route("/", jwks);
 app.route("/", metrics);
 app.route("/", evidenceStore);
+app.route("/", retention);
 app.route("/", admin);
 
 function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
