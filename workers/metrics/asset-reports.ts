@@ -1,7 +1,8 @@
 /**
- * Fetch the AssetMetrics that AssetLog objects reported to their tenants' indexes: one
- * tenant's, or (for the operator) the first tenants of the directory. Bounded both ways,
- * so a scrape costs at most METRICS_OPERATOR_TENANTS + 1 Durable Object calls.
+ * Fetch the AssetMetrics that AssetLog objects reported to their tenants' indexes, and the
+ * retention totals the Tenants keep: one tenant's, or (for the operator) the first tenants of
+ * the directory. Bounded both ways, so a scrape costs at most 2 * METRICS_OPERATOR_TENANTS + 1
+ * Durable Object calls.
  */
 import {
   METRICS_FETCH_CONCURRENCY, METRICS_OPERATOR_ASSETS_PER_TENANT, METRICS_OPERATOR_TENANTS, METRICS_TENANT_ASSETS,
@@ -9,16 +10,19 @@ import {
 import { DIRECTORY_OBJECT_NAME, tenantObjectName, type Env } from "../../durable-objects/env.ts";
 import { log } from "../log.ts";
 import type { AssetReport, Incompleteness } from "./asset-families.ts";
+import type { RetentionReport } from "./retention-family.ts";
 
 export interface Reports {
   reports: AssetReport[];
+  retention: RetentionReport[];
   incomplete: Set<Incompleteness>;
 }
 
-/** One tenant's reports, at most METRICS_TENANT_ASSETS (in asset id order). */
+/** One tenant's reports, at most METRICS_TENANT_ASSETS (in asset id order), and its retention totals. */
 export async function tenantReports(env: Env, tenant: string): Promise<Reports> {
-  const page = await env.TENANT.getByName(tenantObjectName(tenant)).assetMetrics(METRICS_TENANT_ASSETS);
-  return { reports: page.assets, incomplete: new Set(page.next_cursor === null ? [] : ["asset_cap"]) };
+  const stub = env.TENANT.getByName(tenantObjectName(tenant));
+  const [page, deleted] = await Promise.all([stub.assetMetrics(METRICS_TENANT_ASSETS), stub.retentionTotals()]);
+  return { reports: page.assets, retention: [{ deleted }], incomplete: new Set(page.next_cursor === null ? [] : ["asset_cap"]) };
 }
 
 /**
@@ -31,15 +35,18 @@ export async function operatorReports(env: Env): Promise<Reports> {
   const incomplete = new Set<Incompleteness>(listed.next_cursor === null ? [] : ["tenant_cap"]);
   const tenants = listed.tenants.map((t) => t.tenant_id);
   const pages: AssetReport[][] = new Array(tenants.length);
+  const retention: (RetentionReport | null)[] = new Array(tenants.length).fill(null);
   let next = 0;
   const worker = async () => {
     while (next < tenants.length) {
       const i = next++;
       const tenant = tenants[i]!;
       try {
-        const page = await env.TENANT.getByName(tenantObjectName(tenant)).assetMetrics(METRICS_OPERATOR_ASSETS_PER_TENANT);
+        const stub = env.TENANT.getByName(tenantObjectName(tenant));
+        const [page, deleted] = await Promise.all([stub.assetMetrics(METRICS_OPERATOR_ASSETS_PER_TENANT), stub.retentionTotals()]);
         if (page.next_cursor !== null) incomplete.add("asset_cap");
         pages[i] = page.assets.map((a) => ({ tenant, asset: a.asset, metrics: a.metrics }));
+        retention[i] = { tenant, deleted };
       } catch (e) {
         log.warn("MetricsTenantUnavailable", { tenant, error: String((e as Error).message ?? e) });
         incomplete.add("tenant_unavailable");
@@ -48,5 +55,5 @@ export async function operatorReports(env: Env): Promise<Reports> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(METRICS_FETCH_CONCURRENCY, tenants.length) }, worker));
-  return { reports: pages.flat(), incomplete };
+  return { reports: pages.flat(), retention: retention.filter((r) => r !== null), incomplete };
 }
