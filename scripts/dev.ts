@@ -8,12 +8,15 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { generateSigningKey } from "../shared/evidence/signing-keys.ts";
+import { readVars, VARS_FILE } from "./dev-vars.ts";
 
 const HELP = `Usage: npm start [-- --port N] [-- --help]
 
 Runs Telemetry Bridge locally: wrangler dev on 127.0.0.1 (default port 8787), state in .wrangler/state.
 First start creates .dev.vars (ADMIN_TOKEN, EVIDENCE_SIGNING_KEYS) and a dev tenant "dev" with an
 API key saved in .dev-tenant.json; both are git-ignored and reused on later starts.
+The hourly cron (retention) runs on demand: GET /__scheduled, or npm run retention (which may
+also pass --now: RETENTION_TEST_CLOCK is true locally).
 
 Environment:
   PORT                   port to listen on (default 8787)
@@ -32,20 +35,8 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.exit(2);
 }
 const base = `http://127.0.0.1:${port}`;
-const VARS_FILE = ".dev.vars";
 const TENANT_FILE = ".dev-tenant.json";
 const TENANT = "dev";
-
-/** Read .dev.vars as KEY=value pairs (values may be single-quoted). */
-function readVars(): Map<string, string> {
-  const vars = new Map<string, string>();
-  if (!existsSync(VARS_FILE)) return vars;
-  for (const line of readFileSync(VARS_FILE, "utf8").split("\n")) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m) vars.set(m[1]!, m[2]!.replace(/^'(.*)'$/, "$1"));
-  }
-  return vars;
-}
 
 async function ensureVars(): Promise<string> {
   const vars = readVars();
@@ -120,6 +111,9 @@ Send log lines (NDJSON):
 Get evidence for the last hour:
   curl -sS '${base}/v1/assets/web-1/evidence?since=3600' -H 'Authorization: Bearer ${key}'
 
+Run retention now (the hourly cron's pass; docs/retention.md):
+  npm run retention          or  curl -sS '${base}/__scheduled?cron=17+*+*+*+*'
+
 Press Ctrl+C to stop.`);
 }
 
@@ -134,7 +128,11 @@ async function main(): Promise<void> {
   };
   const child = spawn(
     "node_modules/.bin/wrangler",
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", ".wrangler/state", "--show-interactive-dev-session=false"],
+    [
+      "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", ".wrangler/state", "--show-interactive-dev-session=false",
+      // Local only: GET /__scheduled runs the cron, and `npm run retention -- --now <time>` may time-travel.
+      "--test-scheduled", "--var", "RETENTION_TEST_CLOCK:true",
+    ],
     { stdio: ["ignore", "inherit", "inherit"], env },
   );
   const stop = (signal: NodeJS.Signals) => child.kill(signal);
