@@ -10,11 +10,11 @@ import {
 import { DIRECTORY_OBJECT_NAME, tenantObjectName, type Env } from "../../durable-objects/env.ts";
 import { log } from "../log.ts";
 import type { AssetReport, Incompleteness } from "./asset-families.ts";
-import type { RetentionReport } from "./retention-family.ts";
+import type { RetentionTotals } from "./retention-family.ts";
 
 export interface Reports {
   reports: AssetReport[];
-  retention: RetentionReport[];
+  retention: RetentionTotals[];
   incomplete: Set<Incompleteness>;
 }
 
@@ -35,7 +35,7 @@ export async function operatorReports(env: Env): Promise<Reports> {
   const incomplete = new Set<Incompleteness>(listed.next_cursor === null ? [] : ["tenant_cap"]);
   const tenants = listed.tenants.map((t) => t.tenant_id);
   const pages: AssetReport[][] = new Array(tenants.length);
-  const retention: (RetentionReport | null)[] = new Array(tenants.length).fill(null);
+  const retention: (RetentionTotals | null)[] = new Array(tenants.length).fill(null);
   let next = 0;
   const worker = async () => {
     while (next < tenants.length) {

@@ -5,13 +5,13 @@
 import { RETENTION_CLASSES, type RetentionCounts } from "../../shared/retention.ts";
 import type { Labels, ScalarFamily } from "./exposition.ts";
 
-export interface RetentionReport {
+export interface RetentionTotals {
   /** Set for the operator's view (many tenants); omitted for a tenant's own. */
   tenant?: string;
   deleted: RetentionCounts;
 }
 
-export function retentionFamily(reports: readonly RetentionReport[]): ScalarFamily {
+export function retentionFamily(reports: readonly RetentionTotals[]): ScalarFamily {
   return {
     type: "counter", name: "retention_deleted_total",
     help: "Deleted by the retention pass, by class: evidence objects, raw segment objects, summary rollup minutes.",
