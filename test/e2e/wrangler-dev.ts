@@ -14,6 +14,8 @@ export const TEST_KEYS = JSON.parse(readFileSync(new URL("../fixtures/test-signi
 export interface Bridge {
   url: string;
   stateDir: string;
+  /** The wrangler process (leader of the group that holds its workerd). */
+  pid: number;
   /** Stop wrangler and workerd and delete the state (unless it was given to startBridge). */
   stop(): Promise<void>;
   /** SIGKILL wrangler and workerd at once, as a crash would; the state stays. */
@@ -31,7 +33,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startBridge(opts: { stateDir?: string; port?: number } = {}): Promise<Bridge> {
+export interface StartOptions {
+  stateDir?: string;
+  port?: number;
+  /** Another wrangler config (the benchmark's no-op and instrumented workers); default wrangler.toml. */
+  config?: string;
+  /** More environment for wrangler (e.g. X_LOCAL_EXPLORER=false). */
+  env?: Record<string, string>;
+  /** DevTools inspector port (to profile the Worker); default 0, any free port. */
+  inspectorPort?: number;
+}
+
+export async function startBridge(opts: StartOptions = {}): Promise<Bridge> {
   const port = opts.port ?? (await freePort());
   const ownState = opts.stateDir === undefined;
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), "tb-e2e-"));
@@ -39,13 +52,14 @@ export async function startBridge(opts: { stateDir?: string; port?: number } = {
     "node_modules/.bin/wrangler",
     [
       "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir,
-      "--show-interactive-dev-session=false", "--inspector-port", "0",
+      "--show-interactive-dev-session=false", "--inspector-port", String(opts.inspectorPort ?? 0),
+      ...(opts.config ? ["--config", opts.config] : []),
       "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`,
       "--var", `EVIDENCE_SIGNING_KEYS:${JSON.stringify({ keys: TEST_KEYS.keys })}`,
     ],
     {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, X_LOCAL_OBSERVABILITY: "false", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      env: { ...process.env, X_LOCAL_OBSERVABILITY: "false", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...opts.env },
       detached: true,
     },
   );
@@ -71,6 +85,7 @@ export async function startBridge(opts: { stateDir?: string; port?: number } = {
   return {
     url,
     stateDir,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         process.kill(-child.pid!, "SIGTERM");
