@@ -2,9 +2,15 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 import { fakeFixops } from "./test/support/fake-fixops.ts";
+import { buildDashboard } from "./scripts/build-dashboard.ts";
+
+// wrangler.toml serves build/assets ([assets]): build the dashboard before any test reads that config.
+await buildDashboard();
 
 // Test-only signing keys (committed on purpose; never used outside the test suite).
 const testKeys = JSON.parse(readFileSync(new URL("./test/fixtures/test-signing-keys.json", import.meta.url), "utf8")) as { keys: unknown[] };
+// Soak counts for the fuzz and crash suites (`npm run test:soak`); read with test/support/soak.ts.
+const soak = { full: process.env.SOAK === "1", fuzzRuns: Number(process.env.FUZZ_RUNS) || 0, crashKills: Number(process.env.CRASH_KILLS) || 0 };
 
 export default defineConfig({
   test: {
@@ -35,6 +41,7 @@ export default defineConfig({
           globalSetup: ["test/support/fake-stores-setup.ts"],
           include: ["test/unit/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/integration/**/*.test.ts"],
           testTimeout: 30_000,
+          provide: { soak },
         },
       },
       {
@@ -45,6 +52,7 @@ export default defineConfig({
           include: ["test/cli/**/*.test.ts", "test/e2e/**/*.test.ts", "forwarders/*/test/**/*.test.ts", "test/storage/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          provide: { soak },
         },
       },
     ],

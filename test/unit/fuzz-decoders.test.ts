@@ -1,13 +1,18 @@
 /**
- * Property tests of the ingest decoders and the body reader: whatever bytes arrive, the
- * answer is a value or a 4xx problem, never a throw (which would be a 500). 10,000 inputs
- * per decoder; a failing case prints its seed, which then goes into REGRESSIONS below.
+ * Property tests of every connector decoder and of the body reader: whatever arrives, the answer
+ * is a value or a 4xx problem (HEC: a HEC 4xx reply), never a throw (which would be a 500), and
+ * nothing leaks onto Object.prototype. What decodes also canonicalises and size-checks with at
+ * most a 4xx. Inputs: hostile values, mutations of each source's real samples, deep nesting,
+ * huge numbers and strings, `__proto__` and duplicate keys, NUL bytes, lone surrogates, inside
+ * the source's own transport (base64, gzip) where it has one. Runs per decoder: FUZZ_RUNS
+ * (10,000 in `npm run test:soak`), 1,000 in CI. A failing case prints its seed and path; its
+ * input goes into the regressions below.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PROBLEM_CODES } from "../../shared/problem.ts";
 import { ApiError } from "../../workers/api-error.ts";
-import { gunzipText } from "../../workers/body.ts";
+import { gunzipText, readBodyText } from "../../workers/body.ts";
 import { decodeFixopsTelemetry } from "../../workers/connectors/fixops-telemetry.ts";
 import { decodeHttpLogs } from "../../workers/connectors/http-logs.ts";
 import { decodeCloudWatch } from "../../workers/connectors/aws-cloudwatch.ts";
@@ -16,120 +21,127 @@ import { decodeFirehose } from "../../workers/connectors/aws-firehose.ts";
 import { decodePubSub } from "../../workers/connectors/gcp-pubsub.ts";
 import { decodeAzure } from "../../workers/connectors/azure.ts";
 import { decodeOtlpLogs } from "../../workers/connectors/otlp-logs.ts";
+import { parseJson, parseNdjson } from "../../workers/connectors/json-text.ts";
 import { prepare } from "../../workers/fanout.ts";
+import { isValidAssetId, type TelemetryEvent } from "../../shared/events.ts";
+import { b64, CONTENT_TYPES, gzip, hostileBody, hostileText } from "../fixtures/hostile.ts";
+import { fuzzRuns, scaledTimeout } from "../support/soak.ts";
+import cwLambda from "../fixtures/samples/aws-cloudwatch-lambda-event.json?raw";
+import cwSubscription from "../fixtures/samples/aws-cloudwatch-subscription.decoded.json?raw";
+import cwControl from "../fixtures/samples/aws-cloudwatch-control-message.decoded.json?raw";
+import firehoseSample from "../fixtures/samples/aws-firehose-request.json?raw";
+import azureDiagnostic from "../fixtures/samples/azure-diagnostic-records.json?raw";
+import azureValidation from "../fixtures/samples/azure-eventgrid-validation.json?raw";
+import fixopsSample from "../fixtures/samples/fixops-telemetry.json?raw";
+import fluentbit from "../fixtures/samples/fluentbit-http-json.json?raw";
+import loggingEntry from "../fixtures/samples/gcp-cloud-logging-entry.json?raw";
+import pubsubWrapped from "../fixtures/samples/gcp-pubsub-push-wrapped.json?raw";
+import otlpSample from "../fixtures/samples/otlp-logs.json?raw";
+import hecSample from "../fixtures/samples/splunk-hec-events.txt?raw";
+import vector from "../fixtures/samples/vector-http-ndjson.ndjson?raw";
 
-const RUNS = 10_000;
-const CONTENT_TYPES = [null, "application/json", "application/x-ndjson", "text/plain", "application/xml", "application/json; charset=utf-8", "multipart/form-data"];
+const RUNS = fuzzRuns(1_000);
+const TIMEOUT = scaledTimeout(RUNS, 2);
 const ctx = { receivedAt: 1_764_000_000_000 };
-
-/** JSON-ish text: valid documents, hostile keys and values, and broken fragments. */
-const hostileValue = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: "small" },
-    fc.constantFrom(null, true, 1e308, -0, 2 ** 53 + 1, "", "\u0000", "\ud800", "__proto__", "constructor"),
-    fc.double(), fc.string(), fc.integer(),
-    fc.array(tie("value"), { maxLength: 5 }),
-    fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "asset", "ts", "timestamp", "alerts", "rule", "count", "latency_ms_p95")), tie("value"), { maxKeys: 5 }),
-  ),
-})).value;
-
-const bodies = fc.oneof(
-  hostileValue.map((v) => JSON.stringify(v) ?? "null"),
-  fc.array(hostileValue, { maxLength: 5 }).map((vs) => vs.map((v) => JSON.stringify(v) ?? "null").join("\n")),
-  fc.string({ maxLength: 200 }),
-  fc.nat({ max: 200 }).map((n) => "[".repeat(n) + "]".repeat(n)),
-  fc.constantFrom('{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":1e400},{"timeUnixNano":-5},{"timeUnixNano":"99999999999999999999"}]}]}]}', '{"alerts":[{"rule":"r","count":1e400}],"latency_ms_p95":1}', '{"n":1e400}', '{"__proto__":{"asset":"x"}}', "{}\n{", '{"ts":"2026-13-45T99:99:99Z"}'),
-);
+const enc = new TextEncoder();
 
 function isClientProblem(code: string): boolean {
   const status = PROBLEM_CODES[code as keyof typeof PROBLEM_CODES]?.[0];
   return status !== undefined && status >= 400 && status < 500;
 }
 
-/** The Azure decoder's events (a validation handshake has none), in the shape of the others. */
-function azureEvents(text: string, _ct: string | null, x: typeof ctx) {
-  const r = decodeAzure(text, x);
-  return r.ok ? { ok: true as const, value: r.value.kind === "events" ? r.value.events : [] } : r;
+/** Nothing a decoder did may have added to Object.prototype (prototype pollution). */
+function prototypeClean(): boolean {
+  return Object.getOwnPropertyNames(Object.prototype).every((k) => OBJECT_PROTO_KEYS.has(k)) && ({} as { polluted?: unknown }).polluted === undefined;
+}
+const OBJECT_PROTO_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** Decoded events are well-formed, and canonicalise with at most a 4xx ApiError. */
+function eventsSound(events: TelemetryEvent[]): boolean {
+  for (const ev of events) {
+    if (!isValidAssetId(ev.asset) || !Number.isFinite(ev.ts) || typeof ev.record !== "object" || ev.record === null) return false;
+  }
+  try {
+    prepare(events);
+  } catch (e) {
+    if (!(e instanceof ApiError) || !isClientProblem(e.code)) throw e;
+  }
+  return true;
 }
 
-function otlpEvents(text: string, ct: string | null, x: typeof ctx) {
-  const r = decodeOtlpLogs(text, ct, x);
-  return r.ok ? { ok: true as const, value: r.value.events } : r;
-}
+type Outcome = { ok: true; events: TelemetryEvent[] } | { ok: false; clientError: boolean };
+const fromDecoded = <T>(r: { ok: true; value: T } | { ok: false; error: { code: string } }, events: (v: T) => TelemetryEvent[]): Outcome =>
+  r.ok ? { ok: true, events: events(r.value) } : { ok: false, clientError: isClientProblem(r.error.code) };
+
+/** Wrap hostile text in a source's own transport, so it reaches the inner decoder too. */
+const withTransport = (text: fc.Arbitrary<string>, wrap: (t: string, variant: number) => string) =>
+  fc.oneof(text, fc.tuple(text, fc.nat({ max: 3 })).map(([t, v]) => wrap(t, v)));
+
+const awslogs = (t: string, v: number) => JSON.stringify({ awslogs: { data: v === 0 ? b64(enc.encode(t)) : b64(gzip(enc.encode(t))) } });
+const firehose = (t: string, v: number) => JSON.stringify({
+  requestId: "r", timestamp: 1764000000000, records: [{ data: v % 2 ? b64(gzip(enc.encode(t))) : b64(enc.encode(t)) }, ...(v > 1 ? [{ data: "!!" }] : [])],
+});
+const pubsub = (t: string, v: number) => JSON.stringify({ message: { data: b64(enc.encode(t)), messageId: String(v), ...(v > 1 ? { attributes: { a: t.slice(0, 10) } } : {}) }, subscription: "projects/p/subscriptions/s" });
+
+const DECODERS: [string, fc.Arbitrary<string>, (text: string, ct: string | null) => Outcome][] = [
+  ["http logs", hostileText([fluentbit, vector]), (t, ct) => fromDecoded(decodeHttpLogs(t, ct, ctx), (v) => v)],
+  ["FixOps telemetry", hostileText([fixopsSample]), (t, ct) => fromDecoded(decodeFixopsTelemetry(t, ct, ctx), (v) => v)],
+  ["CloudWatch", fc.oneof(withTransport(hostileText([cwSubscription, cwControl]), awslogs), hostileText([cwLambda])), (t, ct) => fromDecoded(decodeCloudWatch(t, ct, ctx), (v) => v)],
+  ["Firehose", fc.oneof(withTransport(hostileText([cwSubscription, fluentbit, vector]), firehose), hostileText([firehoseSample])), (t) => fromDecoded(decodeFirehose(t, ctx), (v) => v.events)],
+  ["Pub/Sub", fc.oneof(withTransport(hostileText([loggingEntry]), pubsub), hostileText([pubsubWrapped])), (t, ct) => fromDecoded(decodePubSub(t, new Headers(ct ? { "x-goog-pubsub-message-id": "m", "content-type": ct } : {}), ctx), (v) => v.events)],
+  ["Azure", hostileText([azureDiagnostic, azureValidation]), (t) => fromDecoded(decodeAzure(t, ctx), (v) => (v.kind === "events" ? v.events : []))],
+  ["OTLP", hostileText([otlpSample]), (t, ct) => fromDecoded(decodeOtlpLogs(t, ct, ctx), (v) => v.events)],
+  ["Splunk HEC", hostileText([hecSample]), (t) => {
+    const r = decodeHec(t, ctx);
+    return r.ok ? { ok: true, events: r.value } : { ok: false, clientError: r.reply.status >= 400 && r.reply.status < 500 };
+  }],
+  ["JSON and NDJSON text", hostileText([fluentbit, vector, otlpSample]), (t, ct) => {
+    const r = ct === "application/x-ndjson" ? parseNdjson(t) : parseJson(t);
+    return r.ok ? { ok: true, events: [] } : { ok: false, clientError: isClientProblem(r.error.code) };
+  }],
+];
 
 describe("decoders never throw", () => {
-  for (const [name, decode] of [["http logs", decodeHttpLogs], ["FixOps telemetry", decodeFixopsTelemetry], ["Azure", azureEvents], ["OTLP", otlpEvents]] as const) {
-    it(`${name}: a value or a 4xx problem for ${RUNS} hostile bodies`, () => {
+  for (const [name, bodies, decode] of DECODERS) {
+    it(`${name}: a value or a 4xx for ${RUNS} hostile bodies`, () => {
       fc.assert(
         fc.property(bodies, fc.constantFrom(...CONTENT_TYPES), (body, ct) => {
-          const res = decode(body, ct, ctx);
-          if (!res.ok) return isClientProblem(res.error.code);
-          // What decodes must also canonicalise and size-check without a throw other than ApiError.
-          try {
-            prepare(res.value);
-          } catch (e) {
-            if (!(e instanceof ApiError)) throw e;
-          }
-          return true;
+          const res = decode(body, ct);
+          if (!prototypeClean()) return false;
+          return res.ok ? eventsSound(res.events) : res.clientError;
         }),
         { numRuns: RUNS },
       );
-    });
+    }, TIMEOUT);
   }
+});
 
-  it(`Splunk HEC: events or a HEC 4xx reply for ${RUNS} hostile bodies`, () => {
-    fc.assert(
-      fc.property(bodies, (body) => {
-        const res = decodeHec(body, ctx);
-        return res.ok || (res.reply.status >= 400 && res.reply.status < 500);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+describe("the body reader", () => {
+  const cap = 64 * 1024;
+  // Inflates to 1 MiB of zeros from about 1 KiB: a 1,000:1 bomb against a 64 KiB cap.
+  const bomb = gzip(new Uint8Array(1024 * 1024));
 
-  it(`CloudWatch: a value or a 4xx problem for ${RUNS} hostile payloads, base64 and gzip included`, () => {
-    const awslogs = fc.oneof(bodies, fc.string({ maxLength: 100 }).map((d) => JSON.stringify({ awslogs: { data: d } })), fc.uint8Array({ maxLength: 100 }).map((b) => JSON.stringify({ awslogs: { data: btoa(String.fromCharCode(...b)) } })));
+  it(`gunzip: text or a 4xx ApiError for ${RUNS} corrupted, truncated, multi-member and bomb streams`, () => {
     fc.assert(
-      fc.property(awslogs, (body) => {
-        const res = decodeCloudWatch(body, "application/json", ctx);
-        return res.ok || isClientProblem(res.error.code);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it(`Firehose: a value or a 4xx problem for ${RUNS} hostile deliveries`, () => {
-    const record = fc.oneof(fc.string({ maxLength: 60 }), fc.uint8Array({ maxLength: 60 }).map((b) => btoa(String.fromCharCode(...b))), bodies.map((t) => btoa(unescape(encodeURIComponent(t)))));
-    const delivery = fc.oneof(bodies, fc.tuple(fc.string({ maxLength: 20 }), fc.array(record, { maxLength: 4 })).map(([id, rs]) => JSON.stringify({ requestId: id, timestamp: 1764000000000, records: rs.map((data) => ({ data })) })));
-    fc.assert(
-      fc.property(delivery, (body) => {
-        const res = decodeFirehose(body, ctx);
-        return res.ok || isClientProblem(res.error.code);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it(`Pub/Sub: a value or a 4xx problem for ${RUNS} hostile pushes`, () => {
-    const pushes = fc.oneof(bodies, fc.tuple(bodies, fc.string({ maxLength: 20 })).map(([t, id]) => JSON.stringify({ message: { data: btoa(unescape(encodeURIComponent(t))), messageId: id } })));
-    const headers = new Headers({ "x-goog-pubsub-message-id": "m" });
-    fc.assert(
-      fc.property(pushes, fc.boolean(), (body, withHeaders) => {
-        const res = decodePubSub(body, withHeaders ? headers : new Headers(), ctx);
-        return res.ok || isClientProblem(res.error.code);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it(`gzip bodies: text or a 4xx ApiError for ${RUNS} corrupted streams`, async () => {
-    const base = new Uint8Array(await new Response(new Blob(['{"a":1}\n{"b":2}\n']).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat({ max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat({ max: base.length }), fc.uint8Array({ maxLength: 16 }), (flips, cut, tail) => {
-        const bytes = new Uint8Array([...base.slice(0, cut), ...tail]);
-        for (const [at, v] of flips) if (at < bytes.length) bytes[at] = v;
+      fc.property(hostileBody(hostileText([fluentbit]), bomb), (body) => {
+        const bytes = body.encoding ? body.bytes : gzip(body.bytes);
         try {
-          gunzipText(bytes, 1024 * 1024);
+          const text = gunzipText(bytes, cap);
+          return text.length <= cap;
+        } catch (e) {
+          return e instanceof ApiError && isClientProblem(e.code);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  }, TIMEOUT);
+
+  it(`readBodyText: text or a 4xx ApiError for ${RUNS} hostile bodies and Content-Encodings`, async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileBody(hostileText([vector])), async (body) => {
+        const req = new Request("http://x/", { method: "POST", body: body.bytes, headers: body.encoding === null ? {} : { "Content-Encoding": body.encoding } });
+        try {
+          await readBodyText(req);
           return true;
         } catch (e) {
           return e instanceof ApiError && isClientProblem(e.code);
@@ -137,6 +149,25 @@ describe("decoders never throw", () => {
       }),
       { numRuns: RUNS },
     );
+  }, TIMEOUT);
+
+  it("stops a bomb at the cap without inflating it whole", () => {
+    // 32 gzip members of 1 MiB of zeros each: 32 MiB from about 33 KiB.
+    const member = gzip(new Uint8Array(1024 * 1024));
+    const huge = new Uint8Array(member.length * 32);
+    for (let i = 0; i < 32; i++) huge.set(member, i * member.length);
+    const timed = (limit: number) => {
+      const t0 = performance.now();
+      try {
+        gunzipText(huge, limit);
+      } catch (e) {
+        expect(e).toMatchObject({ code: "payload_too_large" });
+      }
+      return performance.now() - t0;
+    };
+    const whole = timed(256 * 1024 * 1024);
+    // Past the cap only the current 4 KiB input slice (at most ~4 MiB of output) is inflated.
+    expect(timed(cap)).toBeLessThan(whole / 5);
   });
 });
 
