@@ -4,6 +4,7 @@
  * counting-rule matches, and the stateless part of every alert rule (the DO keeps windows,
  * cooldowns and records).
  */
+import { RE2JS } from "re2js";
 import { valueAt } from "../field-path.ts";
 import type { Level } from "../levels.ts";
 import { ALERT_KEY_MAX, ALERT_PATTERN_INPUT_MAX } from "../limits.ts";
@@ -31,7 +32,8 @@ export interface EventFacts {
 export interface CompiledRules {
   counting: CompiledCountingRule[];
   latencyFields: readonly string[];
-  alerts: { rule: AlertRule; re?: RegExp; where?: Set<string>; levels?: Set<string> }[];
+  /** Patterns compiled by RE2JS: linear-time matching, so no event can make a rule backtrack for long. */
+  alerts: { rule: AlertRule; re?: RE2JS; where?: Set<string>; levels?: Set<string> }[];
 }
 
 const compiled = new WeakMap<object, CompiledRules>();
@@ -47,7 +49,7 @@ export function compileRules(config: TenantConfig | undefined): CompiledRules {
       latencyFields: [...(config?.latency_fields ?? []), ...DEFAULT_LATENCY_FIELDS],
       alerts: (config?.alert_rules ?? []).map((rule) => ({
         rule,
-        ...(rule.pattern !== undefined ? { re: new RegExp(rule.pattern) } : {}),
+        ...(rule.pattern !== undefined ? { re: RE2JS.compile(rule.pattern) } : {}),
         ...(rule.where ? { where: new Set(rule.where.values.map((v) => v.toUpperCase())) } : {}),
         ...(rule.levels ? { levels: new Set(rule.levels) } : {}),
       })),
@@ -83,7 +85,7 @@ function hitOf(ev: TelemetryEvent, a: CompiledRules["alerts"][number], facts: Ev
     }
     case "pattern": {
       const text = rule.field ? scalarText(valueAt(ev.record, rule.field)) : messageOf(ev);
-      return text !== undefined && a.re!.test(text.slice(0, ALERT_PATTERN_INPUT_MAX)) ? { rule: rule.name } : undefined;
+      return text !== undefined && a.re!.matcher(text.slice(0, ALERT_PATTERN_INPUT_MAX)).find() ? { rule: rule.name } : undefined;
     }
     case "level":
       return facts.level !== undefined && a.levels!.has(facts.level) ? { rule: rule.name } : undefined;

@@ -183,7 +183,7 @@ describe("alert lifecycle", () => {
     const bad = await call("/v1/admin/tenants", {
       method: "POST", headers: { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" },
       body: JSON.stringify({ tenant_id: "al-bad", name: "x", config: { alert_rules: [
-        { name: "redos", type: "pattern", pattern: "(a+)+$" },
+        { name: "backref", type: "pattern", pattern: "(a)\\1" },
         { name: "br", type: "burst", min_count: 5 },
         { name: "er", type: "error_rate", window_seconds: 60 },
       ] } }),
@@ -194,6 +194,18 @@ describe("alert lifecycle", () => {
   });
 });
 
+
+describe("pattern rules cannot hang", () => {
+  it("catastrophic-backtracking patterns match 4 KiB adversarial messages in linear time", async () => {
+    const patterns = ["((a)+)+$", "((a+))+$", "(a|aa)+$", "a.*a.*a.*a.*b", "(.*a){12}"];
+    const key = await tenantWithKey("al-redos", { alert_rules: patterns.map((pattern, i) => ({ name: `p${i}`, type: "pattern", pattern })) });
+    const started = Date.now();
+    await send(key, "a", [{ message: "a".repeat(4096) + "!" }, { message: "a".repeat(5000) }]);
+    // A backtracking engine needs minutes for the first of these on 30 characters.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await alertsOf(key, "a")).map((x) => x.rule).sort()).toEqual(["p1", "p0", "p2", "p4"].sort());
+  });
+});
 
 describe("alerts in /metrics", () => {
   it("the asset reports its ring size and alerts fired to the tenant's metrics", async () => {
