@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * telemetry-bridge CLI (Node 22+, no build step): verify evidence bundles offline,
- * make signing keys, download bundles. Run as `npm run cli -- <command>` in this
+ * telemetry-bridge CLI (Node 22+, no build step): send telemetry, follow a live tail, verify
+ * evidence bundles offline, make signing keys, download bundles, apply a FixOps overlay. Run as `npm run cli -- <command>` in this
  * repository, or `node bin/telemetry-bridge.ts <command>` with Node >= 22.18.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { BUNDLE_FILES, BUNDLE_ID_RE } from "../shared/evidence/bundle-layout.ts";
@@ -14,10 +14,13 @@ import { mapOverlay, type StoreChoice } from "../shared/overlay.ts";
 import { decodeTenantConfig, type TenantConfig } from "../shared/tenant-config.ts";
 import { parse as parseYaml } from "yaml";
 import { VERIFY_CODES, verifyBundle, type VerifyReport } from "../shared/evidence/verify.ts";
+import { fail, parseArgs, read } from "./cli-args.ts";
+import { send } from "./send.ts";
 
 const USAGE = `Usage: telemetry-bridge <command> [options]
 
 Commands:
+  send          ship a file of NDJSON/JSON records, or a sample stream, to a bridge
   verify        check an evidence bundle offline against published keys
   keygen        make an Ed25519 evidence signing key
   fetch-bundle  download a bundle's three files from a bridge
@@ -69,38 +72,6 @@ published) and the public JWK that /.well-known/jwks.json will publish. --json p
 Downloads records.jsonl.gz, statement.dsse.json and metadata.json of a bundle into <dir>.
 The API key (scope "evidence") comes from --key or the TB_API_KEY environment variable.`,
 };
-
-function fail(message: string, code = 2): never {
-  console.error(`telemetry-bridge: ${message}`);
-  process.exit(code);
-}
-
-/** Split argv into positionals and --flags (a flag takes the next value unless it is boolean). */
-function parseArgs(argv: string[], booleans: string[]): { positional: string[]; flags: Map<string, string | true> } {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) {
-      positional.push(a);
-    } else if (booleans.includes(a.slice(2))) {
-      flags.set(a.slice(2), true);
-    } else {
-      const v = argv[++i];
-      if (v === undefined) fail(`${a} needs a value`);
-      flags.set(a.slice(2), v);
-    }
-  }
-  return { positional, flags };
-}
-
-function read(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    fail(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
 
 /** Bundle files from a directory or from explicit paths named by their file names. */
 function bundleFiles(inputs: string[]): { records: Uint8Array; statement: string } {
@@ -286,7 +257,7 @@ async function overlay(argv: string[]): Promise<void> {
   console.log(JSON.stringify(JSON.parse(text), null, 2));
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { verify, keygen, "fetch-bundle": fetchBundle, overlay, tail };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { send, verify, keygen, "fetch-bundle": fetchBundle, overlay, tail };
 
 const [command, ...rest] = process.argv.slice(2);
 if (!command || command === "--help" || command === "-h" || command === "help") {

@@ -13,7 +13,7 @@ function cli(...args: string[]) {
 describe("telemetry-bridge CLI", () => {
   it("has --help for itself and every command", () => {
     expect(cli("--help")).toMatchObject({ code: 0, out: expect.stringContaining("verify") });
-    for (const c of ["verify", "keygen", "fetch-bundle", "tail"]) {
+    for (const c of ["send", "verify", "keygen", "fetch-bundle", "overlay", "tail"]) {
       const r = cli(c, "--help");
       expect(r.code).toBe(0);
       expect(r.out).toContain(`Usage: telemetry-bridge ${c}`);
