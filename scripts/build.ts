@@ -1,14 +1,19 @@
 /**
- * `npm run build`: bundle the Worker as Cloudflare would (`wrangler deploy --dry-run`)
- * into dist/, then print the bundle's size, raw and gzipped (Workers limits apply to
- * the compressed size: 3 MiB on the free plan, 10 MiB on paid).
+ * `npm run build`: build the dashboard's static assets (build/assets), bundle the Worker as
+ * Cloudflare would (`wrangler deploy --dry-run`) into dist/, then print the bundle's size,
+ * raw and gzipped (Workers limits apply to the compressed size: 3 MiB on the free plan,
+ * 10 MiB on paid).
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { buildDashboard } from "./build-dashboard.ts";
 
 const OUT = "dist";
+// The Worker deploys with its static assets (build/assets, the dashboard): build them first.
+const dashboardBytes = await buildDashboard();
+console.log(`Dashboard: build/assets/dashboard/app.js ${(dashboardBytes / 1024).toFixed(1)} KiB`);
 const run = spawnSync("node_modules/.bin/wrangler", ["deploy", "--dry-run", "--outdir", OUT], {
   stdio: "inherit",
   env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },

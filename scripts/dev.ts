@@ -9,6 +9,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { generateSigningKey } from "../shared/evidence/signing-keys.ts";
 import { readVars, VARS_FILE } from "./dev-vars.ts";
+import { watchDashboard } from "./build-dashboard.ts";
 
 const HELP = `Usage: npm start [-- --port N] [-- --help]
 
@@ -102,6 +103,8 @@ function printWelcome(key: string): void {
   console.log(`
 Telemetry Bridge is running on ${base} (tenant "${TENANT}", key saved in ${TENANT_FILE}).
 
+Dashboard: ${base}/dashboard/ (sign in with the key above)   API docs: ${base}/docs
+
 Send telemetry:
   curl -sS -X POST '${base}/v1/telemetry?asset=web-1' -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{"alerts":[{"rule":"waf-blocks","count":5}],"latency_ms_p95":125}'
 
@@ -119,6 +122,8 @@ Press Ctrl+C to stop.`);
 
 async function main(): Promise<void> {
   const adminToken = await ensureVars();
+  // wrangler serves build/assets ([assets] in wrangler.toml): build the dashboard, rebuilt on every edit.
+  await watchDashboard();
   const env = {
     ...process.env,
     X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false",
