@@ -45,8 +45,12 @@ export interface PreparedEvent {
 export const DEFAULT_ASSET = "default";
 const ASSET_ID_RE = /^[A-Za-z0-9._:/@-]+$/;
 
+/**
+ * "." and ".." fit the character set but are path segments every URL parser resolves: no
+ * `/v1/assets/{asset}/...` route could name them, and object stores refuse them in keys.
+ */
 export function isValidAssetId(s: unknown): s is string {
-  return typeof s === "string" && s.length >= 1 && s.length <= MAX_ASSET_ID_LENGTH && ASSET_ID_RE.test(s);
+  return typeof s === "string" && s.length >= 1 && s.length <= MAX_ASSET_ID_LENGTH && ASSET_ID_RE.test(s) && s !== "." && s !== "..";
 }
 
 /** Timestamps are kept only in this range (years 1970..9999). */

@@ -22,6 +22,7 @@ export function applyAssetMapping(events: TelemetryEvent[], mapping: TenantConfi
       const v = at(ev.record, mapping.record_field);
       if (isValidAssetId(v)) ev.asset = v;
     }
-    if (mapping.aliases && Object.hasOwn(mapping.aliases, ev.asset)) ev.asset = mapping.aliases[ev.asset]!;
+    // A stored alias is checked again: the asset id grammar may have tightened since it was saved.
+    if (mapping.aliases && Object.hasOwn(mapping.aliases, ev.asset) && isValidAssetId(mapping.aliases[ev.asset])) ev.asset = mapping.aliases[ev.asset]!;
   }
 }
