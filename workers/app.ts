@@ -23,6 +23,7 @@ import { otlp } from "./routes/otlp.ts";
 import { retention } from "./routes/retention.ts";
 import { splunkHec } from "./routes/splunk-hec.ts";
 import { alerts } from "./routes/alerts.ts";
+import { apiDocs } from "./routes/api-docs.ts";
 import { forwarding } from "./routes/forwarding.ts";
 import { summary } from "./routes/summary.ts";
 import { tail } from "./routes/tail.ts";
@@ -69,6 +70,8 @@ app.route("/", metrics);
 app.route("/", evidenceStore);
 app.route("/", retention);
 app.route("/", admin);
+// /openapi.json reads app.routes when asked, so it lists every route mounted here.
+app.route("/", apiDocs(() => app.routes));
 
 function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(problem), {
