@@ -27,6 +27,8 @@ export default defineConfig({
                 // The FixOps API key forwarding tests send (a Worker secret named by tenant config).
                 FIXOPS_TEST_API_KEY: "fixops-test-key-not-a-secret",
                 ALERT_WEBHOOK_TEST_SECRET: "webhook-test-secret-not-a-secret",
+                // A secret that is set but empty (an operator mistake): treated as not set.
+                EMPTY_TEST_SECRET: "",
                 // Credentials of an S3 evidence store that is down (*.down.test answers 503).
                 EVIDENCE_TEST_S3_KEY_ID: "AKIDDOWNSTORE",
                 EVIDENCE_TEST_S3_SECRET: "down-store-secret-not-a-secret",

@@ -78,8 +78,8 @@ export const LATENCY_RELATIVE_ERROR = 0.01;
 export const ALERT_PATTERN_INPUT_MAX = 4096;
 /** Longest regular expression an alert rule may hold. */
 export const ALERT_PATTERN_MAX = 256;
-/** Windowed alert rules (count, burst, error_rate) may require at most this many events. */
-export const ALERT_MAX_MIN_COUNT = 10_000;
+/** Windowed alert rules (count, burst, error_rate) may require at most this many events (each keeps that many times). */
+export const ALERT_MAX_MIN_COUNT = 1_000;
 /** A burst rule tracks at most this many distinct keys per asset (least recently seen go first). */
 export const ALERT_BURST_MAX_KEYS = 10_000;
 /** Buckets an error_rate ratio window is divided into (its time resolution is window / this). */
@@ -143,6 +143,11 @@ export const UPLOAD_RETRY_BASE_MS = 30_000;
 export const UPLOAD_RETRY_MAX_MS = 3_600_000;
 /** A bundle still not uploaded after this long is marked failed and its range unpinned. */
 export const UPLOAD_PENDING_MAX_MS = 3 * 86_400_000;
+/**
+ * Lines kept past the ring for a failing store (pending uploads, raw spill) are let go early once
+ * the asset's database exceeds this (a Durable Object's SQLite holds at most 10 GB).
+ */
+export const HELD_DATABASE_MAX_BYTES = 4 * 1024 ** 3;
 /** Pending evidence uploads retried per alarm run. */
 export const UPLOADS_PER_ALARM = 5;
 /** Raw spill: a segment holds at most this much JSONL (whole chunks, at least one) ... */

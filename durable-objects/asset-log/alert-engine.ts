@@ -72,7 +72,10 @@ export class AlertEngine {
     if (!rules.length) return out;
     const byName = new Map(rules.map((r) => [r.name, r]));
     const errorRules = rules.filter((r) => r.type === "error_rate");
-    for (const ev of events) {
+    // An event dated after its receive time counts as received then: a clock far ahead (or a
+    // forged time) cannot move a window's "now" into the future and stall it.
+    for (const event of events) {
+      const ev = event.ts > rts ? { ...event, ts: rts } : event;
       for (const hit of ev.facts?.hits ?? []) {
         const rule = byName.get(hit.rule);
         if (!rule || rule.type === "error_rate") continue;
@@ -95,9 +98,11 @@ export class AlertEngine {
         const st = this.#state(rule.name, "");
         const value = rule.ratio === undefined ? this.#errorCount(st, rule, ev.ts, isError) : this.#errorRatio(st, rule, ev.ts, isError);
         if (value === undefined) continue;
+        // The window moved even when there are too few samples to judge: keep it.
         this.#dirty.add(stateKey(rule.name, ""));
+        if (value === null) continue;
         const firing = rule.ratio === undefined ? value >= rule.min_count! : value >= rule.ratio;
-        const clear = rule.clear_below ?? (rule.ratio === undefined ? Math.floor(rule.min_count! / 2) : rule.ratio / 2);
+        const clear = clearBelow(rule);
         if (st.armed === false) {
           if (value < clear) st.armed = true;
           continue;
@@ -125,10 +130,22 @@ export class AlertEngine {
     return rows;
   }
 
-  /** Forget pending changes: the transaction that would have written them failed. */
+  /**
+   * Forget what is in memory: the transaction that would have written it failed (possibly after
+   * `persist` ran inside it), so only storage is to be trusted.
+   */
   discard(): void {
-    for (const k of this.#dirty) this.#cache.delete(k);
+    this.#cache.clear();
     this.#dirty.clear();
+  }
+
+  /** A resolved alert: the next firing of its rule and key opens a new alert, cooldown or not. */
+  forget(rule: string, key: string, alertId: string): void {
+    const st = this.#state(rule, key);
+    if (st.alert_id !== alertId) return;
+    delete st.alert_id;
+    delete st.fired_at;
+    this.#dirty.add(stateKey(rule, key));
   }
 
   /** Mute new alerts of a rule and key until `until` (receive time): a suppressed alert. */
@@ -145,12 +162,14 @@ export class AlertEngine {
   prune(rules: readonly AlertRule[], now: number): number {
     let deleted = 0;
     const horizon = Math.max(0, ...rules.map((r) => (r.window_seconds ?? 0) + r.cooldown_seconds)) * 1000;
-    deleted += this.#sql.exec("DELETE FROM alert_state WHERE at < ?", now - horizon - 86_400_000).rowsWritten;
+    // A suppressed alert's mute outlives quiet days: states still muting are kept.
+    const unmuted = "COALESCE(json_extract(state, '$.muted_until'), 0) <= ?";
+    deleted += this.#sql.exec(`DELETE FROM alert_state WHERE at < ? AND ${unmuted}`, now - horizon - 86_400_000, now).rowsWritten;
     for (const r of rules) {
       if (r.type !== "burst") continue;
       deleted += this.#sql.exec(
-        "DELETE FROM alert_state WHERE rule = ? AND key IN (SELECT key FROM alert_state WHERE rule = ? ORDER BY at DESC LIMIT -1 OFFSET ?)",
-        r.name, r.name, ALERT_BURST_MAX_KEYS,
+        `DELETE FROM alert_state WHERE rule = ? AND ${unmuted} AND key IN (SELECT key FROM alert_state WHERE rule = ? ORDER BY at DESC LIMIT -1 OFFSET ?)`,
+        r.name, now, r.name, ALERT_BURST_MAX_KEYS,
       ).rowsWritten;
     }
     const names = new Set(rules.map((r) => r.name));
@@ -183,7 +202,7 @@ export class AlertEngine {
     // Events older than the window behind the newest seen can never complete it.
     if (ts < newest - w) return undefined;
     st.newest = newest;
-    const list = (st.ts ?? []).filter((t) => t >= newest - w);
+    const list = dropOlder(st.ts ?? [], newest - w);
     insertSorted(list, ts);
     if (list.length > rule.min_count!) list.splice(0, list.length - rule.min_count!);
     st.ts = list;
@@ -197,7 +216,7 @@ export class AlertEngine {
     const newest = Math.max(st.newest ?? ts, ts);
     if (ts < newest - w) return undefined;
     st.newest = newest;
-    const list = (st.ts ?? []).filter((t) => t >= newest - w);
+    const list = dropOlder(st.ts ?? [], newest - w);
     if (isError) insertSorted(list, ts);
     // One more than needed, so the count can be seen above the threshold (hysteresis needs it to fall).
     if (list.length > rule.min_count! + 1) list.splice(0, list.length - rule.min_count! - 1);
@@ -205,7 +224,8 @@ export class AlertEngine {
     return list.length;
   }
 
-  #errorRatio(st: RuleState, rule: AlertRule, ts: number, isError: boolean): number | undefined {
+  /** The error share in the window; null with fewer than min_samples events; undefined when the event is too old. */
+  #errorRatio(st: RuleState, rule: AlertRule, ts: number, isError: boolean): number | null | undefined {
     const width = Math.max(1, Math.ceil(rule.window_seconds! / ALERT_RATIO_BUCKETS));
     const at = Math.floor(ts / 1000 / width) * width;
     const newest = Math.max(st.newest ?? ts, ts);
@@ -221,7 +241,7 @@ export class AlertEngine {
     let total = 0;
     let errors = 0;
     for (const x of buckets) { total += x[1]; errors += x[2]; }
-    if (total < rule.min_samples!) return st.armed === false ? 0 : undefined;
+    if (total < rule.min_samples!) return st.armed === false ? 0 : null;
     return errors / total;
   }
 
@@ -246,6 +266,18 @@ function stateKey(rule: string, key: string): string {
 function splitKey(k: string): [string, string] {
   const i = k.indexOf("\u0000");
   return [k.slice(0, i), k.slice(i + 1)];
+}
+
+/** Hysteresis level: below it a fired error_rate rule re-arms (default: half the threshold, rounded up). */
+export function clearBelow(rule: AlertRule): number {
+  return rule.clear_below ?? (rule.ratio === undefined ? Math.ceil(rule.min_count! / 2) : rule.ratio / 2);
+}
+
+/** The sorted list without the times before `from` (in place when nothing goes). */
+function dropOlder(a: number[], from: number): number[] {
+  let i = 0;
+  while (i < a.length && a[i]! < from) i++;
+  return i === 0 ? a : a.slice(i);
 }
 
 function insertSorted(a: number[], v: number): void {

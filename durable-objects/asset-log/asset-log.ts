@@ -9,12 +9,13 @@ import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
 import { storedLine, type PreparedEvent } from "../../shared/events.ts";
-import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
+import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, HELD_DATABASE_MAX_BYTES, UPLOAD_PENDING_MAX_MS, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { assetObjectName, tenantObjectName, type Env } from "../env.ts";
 import { describe, gzipWhole, recordUpload, sealWindow, uploadRow, type BundleInfo, type BundleRow, type SealError } from "./bundle-builder.ts";
 import { evidenceStoreFor, storeDeps } from "../../shared/storage/store-for.ts";
+import { endpointRefusal } from "../../shared/storage/endpoint-policy.ts";
 import type { EvidenceStoreConfig } from "../../shared/tenant-config.ts";
 import { frontierAt, headFrontier } from "./frontier.ts";
 import { LiveTail, type TailSource } from "./live-tail.ts";
@@ -55,6 +56,8 @@ export type AlertActionResult = { ok: true; alert: AlertView } | { ok: false; er
 const LEVEL_CHARS: Record<string, string> = { CRITICAL: "C", ERROR: "E", WARN: "W", INFO: "I", DEBUG: "D" };
 /** Rules of an append that carries none (direct RPC use): no alerts, the default counting rule, no forwarding. */
 const DEFAULT_ASSET_RULES: AssetRules = { alert_rules: [], alert_webhook: null, counting_rules: ["waf-blocks"], forwarding: null, summary_days: 30, raw_spill: false, store: null };
+/** An alarm step that threw is tried again after this long. */
+const ALARM_STEP_RETRY_MS = 60_000;
 /** Housekeeping (rollup retention, alert state pruning) runs at most this often. */
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
@@ -134,6 +137,7 @@ export class AssetLog extends DurableObject<Env> {
       },
       fetch: (input, init) => fetch(input, init),
       webhook: () => this.#storedRules().alert_webhook ?? null,
+      refuse: (url) => endpointRefusal(url, env.ALLOW_INSECURE_STORE_ENDPOINTS === "true"),
     });
     this.#ready = hasSchema(this.#sql);
     if (this.#ready) {
@@ -188,6 +192,7 @@ export class AssetLog extends DurableObject<Env> {
           }
         }
         if (evaluation.repeats.size) rowsWritten += addRepeats(this.#sql, evaluation.repeats);
+        if (firedByRule.size) rowsWritten += this.#countFired(firedByRule);
       });
     } catch (e) {
       this.#alerts.discard();
@@ -348,10 +353,9 @@ export class AssetLog extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => {
         const t = transition(this.#sql, id, action, { actor: by.actor, ...(by.note !== undefined ? { note: by.note } : {}), ...(mutedUntil !== undefined ? { muted_until: mutedUntil } : {}) }, now);
         if (!t.ok) return void (result = t);
-        if (mutedUntil !== undefined && mutedUntil > now) {
-          this.#alerts.mute(t.row.rule, t.row.key ?? "", mutedUntil);
-          this.#alerts.persist(now);
-        }
+        if (action === "resolve") this.#alerts.forget(t.row.rule, t.row.key ?? "", t.row.id);
+        if (mutedUntil !== undefined && mutedUntil > now) this.#alerts.mute(t.row.rule, t.row.key ?? "", mutedUntil);
+        this.#alerts.persist(now);
         this.#writeChunks(ref.asset, [changeLine(t.row, now)], first, now, frontier, undefined);
         result = { ok: true, alert: viewOf(t.row) };
       });
@@ -409,12 +413,26 @@ export class AssetLog extends DurableObject<Env> {
     this.#alarmAt = null;
     if (!this.#ready) return;
     const now = Date.now();
-    const next: (number | null)[] = [await this.#spillStep(now)];
-    next.push(this.#trimStep(now));
-    next.push(await this.#uploadStep(now));
-    next.push(await this.#forwarder.run(now, this.#head.lastRts));
-    next.push(this.#housekeeping(now));
-    for (const t of next) if (t !== null) this.#armTrim(t);
+    // Each step on its own: one that throws (a bug, a storage error) must not stop the others or
+    // leave the alarm unarmed; it is logged and tried again a minute later.
+    const steps: [string, () => number | null | Promise<number | null>][] = [
+      ["spill", () => this.#spillStep(now)],
+      ["trim", () => this.#trimStep(now)],
+      ["upload", () => this.#uploadStep(now)],
+      ["forward", () => this.#forwarder.run(now, this.#head.lastRts)],
+      ["housekeeping", () => this.#housekeeping(now)],
+    ];
+    for (const [step, run] of steps) {
+      let next: number | null;
+      try {
+        next = await run();
+      } catch (e) {
+        const [tenant, asset] = this.#identity();
+        log.error("AlarmStepFailed", { tenant, asset, step, error: String((e as Error).message ?? e).slice(0, 300) });
+        next = now + ALARM_STEP_RETRY_MS;
+      }
+      if (next !== null) this.#armTrim(next);
+    }
   }
 
   /** Trim what left the ring; when to trim next, or null. */
@@ -462,12 +480,12 @@ export class AssetLog extends DurableObject<Env> {
     const win = ringWindow(this.#sql, this.#head, ring, Date.now());
     const fwd = this.#forwarder.counters() ?? empty;
     const spill = this.#meta("raw_spill") ? this.#spillState() : null;
-    const fired: Record<string, number> = {};
-    for (const r of this.#sql.exec<{ rule: string; n: number }>("SELECT rule, COUNT(*) AS n FROM alerts GROUP BY rule").toArray()) fired[r.rule] = r.n;
+    const fired = JSON.parse(this.#meta("alerts_fired") ?? "{}") as Record<string, number>;
     return {
       ring_buffer_size: win.end - win.start,
       ring_buffer_evictions_total: win.start,
-      evidence_bundles_generated_total: this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM bundles").one().n,
+      // Bundle rows are never deleted, so the newest rowid is their count (and reads one row, not all).
+      evidence_bundles_generated_total: this.#sql.exec<{ n: number | null }>("SELECT MAX(rowid) AS n FROM bundles").one().n ?? 0,
       forward_attempts_total: { success: fwd.success, failure: fwd.failure, dlq: fwd.dlq },
       forward_dlq_depth: this.#forwarder.dlqDepth(),
       alerts_fired_total: fired,
@@ -475,6 +493,18 @@ export class AssetLog extends DurableObject<Env> {
       raw_spill_segments_total: spill?.segments ?? 0,
       raw_spill_dropped_total: spill?.dropped ?? 0,
     };
+  }
+
+  /** Lines held back for a failing store have filled storage up to its bound (the object's SQLite is capped at 10 GB). */
+  #storageFull(): boolean {
+    return this.#sql.databaseSize > HELD_DATABASE_MAX_BYTES;
+  }
+
+  /** Alerts fired per rule, a monotonic counter (alert records are trimmed; this is not). */
+  #countFired(firedByRule: ReadonlyMap<string, number>): number {
+    const fired = JSON.parse(this.#meta("alerts_fired") ?? "{}") as Record<string, number>;
+    for (const [rule, n] of firedByRule) fired[rule] = (Object.hasOwn(fired, rule) ? fired[rule]! : 0) + n;
+    return this.#setMeta("alerts_fired", JSON.stringify(fired));
   }
 
   /** The rules an append carries, recorded (when changed) for the alarm's use. */
@@ -589,7 +619,9 @@ export class AssetLog extends DurableObject<Env> {
     if (!rules.raw_spill || !ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
     const [tenant, asset] = this.#identity();
-    const before = this.#spillState();
+    let before = this.#spillState();
+    // Storage near its bound: a store that keeps failing is given up on at once, not after days.
+    if (before.failing_since !== undefined && this.#storageFull()) before = { ...before, failing_since: now - UPLOAD_PENDING_MAX_MS };
     const { state, more } = await spill(
       { sql: this.#sql, tenant, asset, store: () => evidenceStoreFor(rules.store ?? undefined, storeDeps(this.env)) },
       before, win.start, now,
@@ -612,9 +644,16 @@ export class AssetLog extends DurableObject<Env> {
         continue;
       }
       const lines = () => readLines(this.#sql, row.first_seq, row.end_seq);
-      // Small bundles are compressed in memory (one part); larger ones stream as multipart again.
-      const single = row.gz_bytes <= EVIDENCE_PART_BYTES ? await gzipWhole(lines(), row.gz_sha256) : undefined;
-      await uploadRow(this.#sql, built.value, row, lines, single, (entry) => this.env.TENANT.getByName(tenantObjectName(tenant)).indexBundle(entry), now);
+      let single: Uint8Array | undefined;
+      try {
+        // Small bundles are compressed in memory (one part); larger ones stream as multipart again.
+        single = row.gz_bytes <= EVIDENCE_PART_BYTES ? await gzipWhole(lines(), row.gz_sha256) : undefined;
+      } catch (e) {
+        // The stored lines no longer give the signed bytes: retrying cannot help.
+        await recordUpload(this.#sql, row, `records: ${String((e as Error).message ?? e)}`, now, built.value, Math.random, true);
+        continue;
+      }
+      await uploadRow(this.#sql, built.value, row, lines, single, (entry) => this.env.TENANT.getByName(tenantObjectName(tenant)).indexBundle(entry), now, Math.random, this.#storageFull());
     }
     return this.#sql.exec<{ t: number | null }>("SELECT MIN(upload_next_at) AS t FROM bundles WHERE upload_status = 'pending'").one().t;
   }

@@ -76,7 +76,7 @@ export interface SealInput {
   /** A fresh pass over the range's JSONL each call. */
   lines: () => Iterable<string>;
   /** Record the bundle in the tenant's index (for download by id). */
-  indexBundle: (entry: { id: string; asset: string; prefix: string; created_at: number }) => Promise<void>;
+  indexBundle: (entry: { id: string; asset: string; prefix: string; created_at: number; store?: string }) => Promise<void>;
   random?: () => number;
 }
 
@@ -187,17 +187,19 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
  */
 export async function uploadRow(
   sql: SqlStorage, store: EvidenceStore, row: BundleRow, lines: () => Iterable<string>, records: Uint8Array | undefined,
-  indexBundle: SealInput["indexBundle"], nowMs: number, random: () => number = Math.random,
+  indexBundle: SealInput["indexBundle"], nowMs: number, random: () => number = Math.random, giveUpOnFailure = false,
 ): Promise<BundleRow> {
-  const error = await uploadObjects(store, row, lines, records).catch((e: unknown) => `upload: ${String((e as Error).message ?? e)}`)
-    ?? await indexBundle({ id: row.id, asset: assetOf(row), prefix: row.prefix, created_at: row.created_at })
-      .then(() => null, (e: unknown) => `tenant bundle index: ${String((e as Error).message ?? e)}`);
-  return recordUpload(sql, row, error, nowMs, store, random);
+  const uploadError = await uploadObjects(store, row, lines, records).catch((e: unknown) => `upload: ${String((e as Error).message ?? e)}`);
+  const error = uploadError ?? await indexBundle({ id: row.id, asset: assetOf(row), prefix: row.prefix, created_at: row.created_at, ...(row.store_config ? { store: row.store_config } : {}) })
+    .then(() => null, (e: unknown) => `tenant bundle index: ${String((e as Error).message ?? e)}`);
+  // When only the index failed, the objects are complete: giving up must not delete them.
+  return recordUpload(sql, row, error, nowMs, uploadError === null ? null : store, random, giveUpOnFailure);
 }
 
 /** Record an upload attempt's outcome on the row: stored, pending with the next try, or failed for good. */
 export async function recordUpload(
   sql: SqlStorage, row: BundleRow, error: string | null, nowMs: number, store: EvidenceStore | null, random: () => number = Math.random,
+  giveUp = false,
 ): Promise<BundleRow> {
   const attempts = row.upload_attempts + 1;
   if (error === null) {
@@ -207,7 +209,7 @@ export async function recordUpload(
     );
     return { ...row, upload_status: "stored", upload_attempts: attempts, upload_next_at: null, upload_error: null, pending_statement: null, pending_metadata: null };
   }
-  if (nowMs - row.created_at >= UPLOAD_PENDING_MAX_MS) {
+  if (giveUp || nowMs - row.created_at >= UPLOAD_PENDING_MAX_MS) {
     // Given up: what an earlier attempt stored is removed, so no half bundle is left behind.
     await store?.delete(BUNDLE_FILES.map((f) => row.prefix + f)).catch(() => undefined);
     sql.exec("UPDATE bundles SET upload_status = 'failed', upload_attempts = ?, upload_next_at = NULL, upload_error = ? WHERE id = ?", attempts, error, row.id);
@@ -259,7 +261,7 @@ function reasonOf(error: StoreError): string {
 /** The asset of a bundle row, from its key prefix (evidence/<tenant>/<asset...>/yyyy/mm/dd/<id>/). */
 function assetOf(row: BundleRow): string {
   const parts = row.prefix.split("/");
-  return parts.slice(2, -5).join("/");
+  return decodeURIComponent(parts.slice(2, -5).join("/"));
 }
 
 export function describe(row: BundleRow): BundleInfo {

@@ -65,6 +65,8 @@ interface Deps {
   fetch: typeof fetch;
   /** The tenant's alert webhook, as the last append recorded it. */
   webhook: () => AlertWebhook | null;
+  /** Why an outbound URL may not be called (endpoint policy), or null. */
+  refuse: (url: string) => string | null;
   random?: () => number;
 }
 
@@ -85,6 +87,10 @@ export class Forwarder {
     const json = cfg ? JSON.stringify(cfg) : null;
     if ((this.#d.meta("forwarding") ?? null) === json) return 0;
     this.#d.setMeta("forwarding", json);
+    // A new config starts afresh: what arrived while forwarding was off (or under another
+    // interval) is not sent as one late, merged payload.
+    this.#d.setMeta("fwd_from", null);
+    this.#d.setMeta("fwd_next", null);
     return 1;
   }
 
@@ -131,7 +137,7 @@ export class Forwarder {
       const i = cfg.interval_seconds * 1000;
       const from = this.#num("fwd_from") ?? next - i;
       const boundary = Math.floor(now / i) * i;
-      this.#enqueue(cfg, from, boundary, now);
+      this.#enqueueIntervals(cfg, from, boundary, i, now);
       this.#d.setMeta("fwd_from", String(boundary));
       // Intervals with no events send nothing, so an idle asset has no alarm.
       next = lastRts >= boundary ? boundary + i : null;
@@ -143,7 +149,9 @@ export class Forwarder {
         `SELECT id, payload, attempts, created_at, target FROM outbox WHERE next_at <= ? AND ${among} ORDER BY next_at LIMIT ?`, now, ...targets, SENDS_PER_RUN,
       )
       .toArray();
-    for (const row of due) await this.#send(row, now, row.target === "webhook" ? () => this.#postWebhook(hook!, row.payload) : () => this.#post(cfg!, row.id, JSON.parse(row.payload) as FixopsPayload));
+    for (const row of due) {
+      await this.#send(row, now, row.target === "webhook" ? () => this.#postWebhook(hook!, row.payload) : () => this.#post(cfg!, row.id, JSON.parse(row.payload) as FixopsPayload));
+    }
     const pending = this.#d.sql.exec<{ t: number | null }>(`SELECT MIN(next_at) AS t FROM outbox WHERE ${among}`, ...targets).one().t;
     const times = [next, pending].filter((t): t is number => t !== null);
     return times.length ? Math.max(now + 1000 * Number(due.length === SENDS_PER_RUN), Math.min(...times)) : null;
@@ -191,10 +199,19 @@ export class Forwarder {
     return moved;
   }
 
-  #enqueue(cfg: ForwardingConfig, from: number, until: number, now: number): void {
-    if (until <= from) return;
-    const total = new Rollup();
-    for (const { rollup } of this.#d.rollups.range(from, until)) total.merge(rollup);
+  /** One payload per interval of [from, until) that had events (an alarm that ran late catches up interval by interval). */
+  #enqueueIntervals(cfg: ForwardingConfig, from: number, until: number, interval: number, now: number): void {
+    let current: { start: number; total: Rollup } | null = null;
+    for (const { minute, rollup } of this.#d.rollups.range(from, until)) {
+      const start = from + Math.floor((minute - from) / interval) * interval;
+      if (current && current.start !== start) this.#enqueue(cfg, current.start, current.start + interval, current.total, now);
+      if (!current || current.start !== start) current = { start, total: new Rollup() };
+      current.total.merge(rollup);
+    }
+    if (current) this.#enqueue(cfg, current.start, current.start + interval, current.total, now);
+  }
+
+  #enqueue(cfg: ForwardingConfig, from: number, until: number, total: Rollup, now: number): void {
     if (total.events === 0) return;
     const summary = opsSummary(total, cfg.counting_rules);
     const asset = this.#d.asset();
@@ -212,7 +229,8 @@ export class Forwarder {
   }
 
   async #send(row: { id: string; payload: string; attempts: number; created_at: number; target: string }, now: number, post: () => Promise<string | null>): Promise<void> {
-    const error = await post();
+    // Anything thrown (a bad stored payload, a crypto error) is this row's failure, not the alarm's.
+    const error = await post().catch((e: unknown) => `internal: ${String((e as Error).message ?? e).slice(0, 200)}`);
     const counters = this.counters();
     if (error === null) {
       counters.success++;
@@ -243,6 +261,8 @@ export class Forwarder {
   /** POST one payload; null on 2xx, else a reason that never holds the key or the response body. */
   async #post(cfg: ForwardingConfig, id: string, payload: FixopsPayload): Promise<string | null> {
     if (!cfg.fixops_url) return "forwarding has no fixops_url";
+    const refused = this.#d.refuse(cfg.fixops_url);
+    if (refused) return `fixops_url refused: ${refused}`;
     const headers: Record<string, string> = {
       "Content-Type": "application/json",
       "User-Agent": `telemetry-bridge/${SERVICE_VERSION}`,
@@ -253,12 +273,14 @@ export class Forwarder {
     };
     if (cfg.api_key_secret_ref) {
       const key = this.#d.secret(cfg.api_key_secret_ref);
-      if (key === undefined) return `the secret ${cfg.api_key_secret_ref} is not set`;
+      if (!key) return `the secret ${cfg.api_key_secret_ref} is not set`;
       headers["X-API-Key"] = key;
     }
     try {
       const res = await this.#d.fetch(cfg.fixops_url, {
         method: "POST", headers, body: JSON.stringify(payload.body), signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+        // A redirect could carry the key somewhere else: it counts as a failure.
+        redirect: "manual",
       });
       await res.body?.cancel();
       return res.ok ? null : `FixOps answered ${res.status}`;
@@ -270,20 +292,22 @@ export class Forwarder {
   /** POST an alert opening to the webhook, signed; null on 2xx, else a reason without secrets. */
   async #postWebhook(hook: AlertWebhook, body: string): Promise<string | null> {
     const secret = this.#d.secret(hook.secret_ref);
-    if (secret === undefined) return `the secret ${hook.secret_ref} is not set`;
+    if (!secret) return `the secret ${hook.secret_ref} is not set`;
+    const refused = this.#d.refuse(hook.url);
+    if (refused) return `alert_webhook.url refused: ${refused}`;
     // The stored payload holds the target too; the receiver gets only the body, exactly as signed.
     const text = JSON.stringify((JSON.parse(body) as WebhookPayload).body);
     const t = Math.floor(Date.now() / 1000);
-    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${t}.${text}`)));
     try {
+      const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${t}.${text}`)));
       const res = await this.#d.fetch(hook.url, {
         method: "POST",
         headers: {
           "Content-Type": "application/json", "User-Agent": `telemetry-bridge/${SERVICE_VERSION}`,
           [WEBHOOK_SIGNATURE_HEADER]: `t=${t},v1=${toHex(mac)}`,
         },
-        body: text, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+        body: text, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS), redirect: "manual",
       });
       await res.body?.cancel();
       return res.ok ? null : `the webhook answered ${res.status}`;

@@ -3,8 +3,9 @@
  * buffer are written to the evidence store as gzip JSONL segments before their chunks are
  * trimmed, and kept there `retention_days.raw` days at object-storage cost. Trimming stays
  * below what has been spilled, so nothing leaves the object unwritten. A store that fails
- * holds trimming back (retried with backoff) for at most UPLOAD_PENDING_MAX_MS; past that the
- * lines are let go and counted, so a dead store cannot fill the object's storage.
+ * holds trimming back (retried with backoff) for at most UPLOAD_PENDING_MAX_MS, or until the
+ * database passes HELD_DATABASE_MAX_BYTES; past that the lines are let go and counted, so a dead
+ * store cannot fill the object's storage.
  *
  * Segment keys: raw/<tenant>/<asset>/<yyyy>/<mm>/<dd>/raw-<first rts>-<last rts>-<first_seq>-<end_seq>.jsonl.gz
  * (times `yyyymmdd-hhmmss` UTC, the date folders from the first line's receive time; the asset
@@ -23,6 +24,7 @@ export interface SpillState {
   lines: number;
   /** Lines let go after the store failed for UPLOAD_PENDING_MAX_MS. */
   dropped: number;
+  /** Failed attempts in the current outage (0 once a segment is written again). */
   failures: number;
   /** Since when the store has been failing, and when to try again. */
   failing_since?: number;
@@ -70,6 +72,8 @@ export async function spill(d: SpillDeps, state: SpillState, upTo: number, now: 
       s.spilled_to = seg.end;
       s.segments++;
       s.lines += seg.end - seg.first;
+      // A success ends the outage: the next one backs off from the start again.
+      s.failures = 0;
       delete s.failing_since;
       delete s.next_at;
       delete s.last_error;

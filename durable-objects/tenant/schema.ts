@@ -60,4 +60,7 @@ export const TENANT_MIGRATIONS = [
      class TEXT PRIMARY KEY,
      deleted INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // Where each bundle was stored (its store config: secret names only), so a download reads the
+  // store the bundle went to even after the tenant moved to another; NULL: the tenant's current store.
+  `ALTER TABLE bundles ADD COLUMN store TEXT;`,
 ] as const;

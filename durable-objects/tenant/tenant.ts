@@ -345,17 +345,18 @@ export class Tenant extends DurableObject<Env> {
   }
 
   /** Remember where a bundle of this tenant lives (called by AssetLog when it seals one). */
-  async indexBundle(entry: { id: string; asset: string; prefix: string; created_at: number }): Promise<void> {
+  async indexBundle(entry: { id: string; asset: string; prefix: string; created_at: number; store?: string }): Promise<void> {
     this.#ensureSchema();
     this.#sql.exec(
-      "INSERT INTO bundles (id, asset, prefix, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-      entry.id, entry.asset, entry.prefix, entry.created_at,
+      "INSERT INTO bundles (id, asset, prefix, created_at, store) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      entry.id, entry.asset, entry.prefix, entry.created_at, entry.store ?? null,
     );
   }
 
-  async findBundle(id: string): Promise<{ asset: string; prefix: string } | null> {
+  /** A bundle of this tenant by id: where its objects are, and the store config they went to (JSON, secret names only). */
+  async findBundle(id: string): Promise<{ asset: string; prefix: string; store: string | null } | null> {
     if (!this.#ready) return null;
-    const row = this.#sql.exec<{ asset: string; prefix: string }>("SELECT asset, prefix FROM bundles WHERE id = ?", id).toArray()[0];
+    const row = this.#sql.exec<{ asset: string; prefix: string; store: string | null }>("SELECT asset, prefix, store FROM bundles WHERE id = ?", id).toArray()[0];
     return row ?? null;
   }
 

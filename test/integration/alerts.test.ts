@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { assetObjectName } from "../../durable-objects/env.ts";
 import { call, createKey, expectProblem, getWithKey, post, storedLines, tenantWithKey } from "../fixtures/bridge.ts";
@@ -18,7 +18,8 @@ function send(key: string, asset: string, records: unknown[]) {
   });
 }
 
-const T0 = Date.parse("2030-01-01T00:00:00.000Z");
+// Event times a day back: windows run on event time, and times past the receive time are clamped.
+const T0 = Math.floor((Date.now() - 86_400_000) / 60_000) * 60_000;
 afterEach(() => vi.useRealTimers());
 
 function at(ms: number) {
@@ -131,6 +132,37 @@ describe("alert rules", () => {
   });
 });
 
+describe("alert rules: edges found in review", () => {
+  it("an event dated in the future does not stall a window: it counts as received now", async () => {
+    const key = await tenantWithKey("al-future", { alert_rules: [{ name: "b", type: "burst", key_field: "ip", min_count: 3, window_seconds: 60 }] });
+    const now = Date.now();
+    await send(key, "a", [{ ip: "9.9.9.9", ts: new Date(now + 365 * 86_400_000).toISOString() }]);
+    await send(key, "a", [{ ip: "9.9.9.9", ts: new Date(now).toISOString() }, { ip: "9.9.9.9", ts: new Date(now + 1000).toISOString() }]);
+    expect(await alertsOf(key, "a")).toHaveLength(1);
+  });
+
+  it("error_rate ratio mode keeps its samples across restarts while below min_samples", async () => {
+    const key = await tenantWithKey("al-ratio-restart", {
+      alert_rules: [{ name: "ratio", type: "error_rate", ratio: 0.5, min_samples: 4, window_seconds: 600, cooldown_seconds: 0 }],
+    });
+    const stub = env.ASSET_LOG.getByName(assetObjectName("al-ratio-restart", "r"));
+    for (let i = 0; i < 4; i++) {
+      await send(key, "r", [{ level: "error", ts: new Date(T0 + i * 1000).toISOString() }]);
+      await evictDurableObject(stub);
+    }
+    expect(await alertsOf(key, "r")).toHaveLength(1);
+  });
+
+  it("error_rate with min_count 1 re-arms once the window has no errors", async () => {
+    const key = await tenantWithKey("al-rate-one", { alert_rules: [{ name: "any-error", type: "error_rate", min_count: 1, window_seconds: 60, cooldown_seconds: 0 }] });
+    for (let h = 0; h < 3; h++) {
+      await send(key, "r", [{ level: "info", ts: new Date(T0 + h * 3_600_000 - 1000).toISOString() }]);
+      await send(key, "r", [{ level: "error", ts: new Date(T0 + h * 3_600_000).toISOString() }]);
+    }
+    expect(await alertsOf(key, "r")).toHaveLength(3);
+  });
+});
+
 describe("alert lifecycle", () => {
   it("OPEN -> ACKNOWLEDGED -> RESOLVED with actor and note; invalid transitions are 409; changes are logged", async () => {
     const key = await tenantWithKey("al-life", { alert_rules: [{ name: "err", type: "level", levels: ["ERROR"] }] });
@@ -151,6 +183,35 @@ describe("alert lifecycle", () => {
     const lines = await storedLines(key, "a");
     expect(lines.filter((l) => l.source === "bridge.alert").map((l) => l.record.alert.status)).toEqual(["OPEN", "ACKNOWLEDGED", "RESOLVED"]);
     await expectProblem(await call(`/v1/assets/a/alerts/1-nope/ack`, { method: "POST", headers: { Authorization: `Bearer ${adminKey}` } }), 404);
+  });
+
+  it("a resolved alert's rule opens a new alert on its next firing, even inside the cooldown", async () => {
+    const key = await tenantWithKey("al-reopen", { alert_rules: [{ name: "err", type: "level", levels: ["ERROR"], cooldown_seconds: 3600 }] });
+    const adminKey = await createKey("al-reopen", ["admin", "read"]);
+    await send(key, "a", [{ level: "error" }]);
+    const [first] = await alertsOf(key, "a");
+    await send(key, "a", [{ level: "error" }]);
+    expect((await alertsOf(key, "a"))[0]!.repeats).toBe(1);
+    expect((await call(`/v1/assets/a/alerts/${first!.id}/resolve`, { method: "POST", headers: { Authorization: `Bearer ${adminKey}` } })).status).toBe(200);
+    await send(key, "a", [{ level: "error" }]);
+    const list = await alertsOf(key, "a");
+    expect(list.map((x) => x.status)).toEqual(["OPEN", "RESOLVED"]);
+  });
+
+  it("a mute outlives quiet days and the hourly housekeeping", async () => {
+    const key = await tenantWithKey("al-mute-long", { alert_rules: [{ name: "err", type: "level", levels: ["ERROR"], cooldown_seconds: 0 }] });
+    const adminKey = await createKey("al-mute-long", ["admin", "read"]);
+    await send(key, "a", [{ level: "error" }]);
+    const [alert] = await alertsOf(key, "a");
+    await call(`/v1/assets/a/alerts/${alert!.id}/suppress`, { method: "POST", headers: { Authorization: `Bearer ${adminKey}` }, body: JSON.stringify({ mute_seconds: 30 * 86_400 }) });
+    const stub = env.ASSET_LOG.getByName(assetObjectName("al-mute-long", "a"));
+    at(Date.now() + 3 * 86_400_000);
+    await runDurableObjectAlarm(stub);
+    await evictDurableObject(stub);
+    await send(key, "a", [{ level: "error" }]);
+    const list = await alertsOf(key, "a");
+    expect(list).toHaveLength(1);
+    expect(list[0]!.repeats).toBe(1);
   });
 
   it("suppress mutes the rule for mute_seconds: firings count as repeats", async () => {

@@ -158,6 +158,90 @@ describe("forwarding the ops-telemetry summary to FixOps", () => {
   });
 });
 
+describe("forwarding: edges found in review", () => {
+  it("a tenant admin cannot move fixops_url (the operator's key would follow it)", async () => {
+    await forwardingTenant("fw-move", "move");
+    const admin = await createKey("fw-move", ["admin"]);
+    const res = await call("/v1/admin/tenants/fw-move/config", {
+      method: "PUT", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ forwarding: { mode: "http", fixops_url: "https://fixops.test/ingest/stolen", api_key_secret_ref: "FIXOPS_TEST_API_KEY" } }),
+    });
+    await expectProblem(res, 403);
+    // Switching mode is theirs to do.
+    const off = await call("/v1/admin/tenants/fw-move/config", {
+      method: "PUT", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ forwarding: { mode: "off", fixops_url: "https://fixops.test/ingest/move", api_key_secret_ref: "FIXOPS_TEST_API_KEY", interval_seconds: 60 } }),
+    });
+    expect(off.status, await off.clone().text()).toBe(200);
+  });
+
+  it("a late alarm sends one payload per interval, not one merged payload", async () => {
+    await script("late", []);
+    const key = await forwardingTenant("fw-late", "late");
+    at(T0);
+    await post("/v1/logs", key, JSON.stringify([{ action: "BLOCK", latency_ms: 10 }]), { "X-Asset-Id": "edge" });
+    at(T0 + 60_000);
+    await post("/v1/logs", key, JSON.stringify([{ action: "BLOCK", latency_ms: 20 }, { action: "BLOCK", latency_ms: 30 }]), { "X-Asset-Id": "edge" });
+    // The alarm due at the first boundary runs three minutes late.
+    at(T0 + 180_000);
+    await runDurableObjectAlarm(env.ASSET_LOG.getByName(assetObjectName("fw-late", "edge")));
+    const got = (await received("late")).map((r) => [r.headers["x-telemetry-window"], JSON.parse(r.body).alerts[0].count]);
+    expect(got).toEqual([
+      ["2031-03-01T12:00:00.000Z/2031-03-01T12:01:00.000Z", 1],
+      ["2031-03-01T12:01:00.000Z/2031-03-01T12:02:00.000Z", 2],
+    ]);
+  });
+
+  it("turning forwarding off and on again does not send what arrived while it was off", async () => {
+    await script("toggle", []);
+    const key = await forwardingTenant("fw-toggle", "toggle");
+    const stub = env.ASSET_LOG.getByName(assetObjectName("fw-toggle", "edge"));
+    const setMode = async (mode: string) => {
+      const res = await call("/v1/admin/tenants/fw-toggle/config", {
+        method: "PUT", headers: { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" },
+        body: JSON.stringify({ forwarding: { mode, fixops_url: "https://fixops.test/ingest/toggle", api_key_secret_ref: "FIXOPS_TEST_API_KEY", interval_seconds: 60 } }),
+      });
+      expect(res.status).toBe(200);
+    };
+    at(T0);
+    await post("/v1/logs", key, JSON.stringify(WAF), { "X-Asset-Id": "edge" });
+    await setMode("off");
+    // Config reaches the edge's key cache within 30 s; wait it out on the fake clock.
+    at(T0 + 40_000);
+    await post("/v1/logs", key, JSON.stringify(WAF), { "X-Asset-Id": "edge" });
+    await setMode("http");
+    at(T0 + 86_400_000);
+    await post("/v1/logs", key, JSON.stringify([{ action: "BLOCK", latency_ms: 5 }]), { "X-Asset-Id": "edge" });
+    at(T0 + 86_400_000 + 60_000);
+    await runDurableObjectAlarm(stub);
+    const got = await received("toggle");
+    expect(got).toHaveLength(1);
+    expect(JSON.parse(got[0]!.body)).toEqual({ alerts: [{ rule: "waf-blocks", count: 1, asset: "edge" }], latency_ms_p95: 5 });
+  });
+
+  it("an empty webhook secret fails that delivery (to the DLQ in time), and the alarm keeps sending FixOps payloads", async () => {
+    await script("both", []);
+    const key = await tenantWithKey("fw-empty-secret", {
+      alert_rules: [{ name: "err", type: "level", levels: ["ERROR"], cooldown_seconds: 0 }],
+      alert_webhook: { url: "https://fixops.test/ingest/hook-empty", secret_ref: "EMPTY_TEST_SECRET" },
+      forwarding: { mode: "http", fixops_url: "https://fixops.test/ingest/both", api_key_secret_ref: "FIXOPS_TEST_API_KEY", interval_seconds: 60 },
+    });
+    at(T0);
+    await post("/v1/logs", key, JSON.stringify([{ level: "error", action: "BLOCK" }]), { "X-Asset-Id": "edge" });
+    const stub = env.ASSET_LOG.getByName(assetObjectName("fw-empty-secret", "edge"));
+    let now = T0 + 60_000;
+    for (let i = 0; i < 6; i++) {
+      at(now);
+      await runDurableObjectAlarm(stub);
+      now += 15 * 60_000;
+    }
+    expect(await received("both")).toHaveLength(1);
+    const admin = await createKey("fw-empty-secret", ["read"]);
+    const dlq = (await (await getWithKey("/v1/assets/edge/forwarding/dlq", admin)).json()) as { dead_letters: { id: string; last_error: string }[] };
+    expect(dlq.dead_letters).toMatchObject([{ id: expect.stringMatching(/^alert-/), last_error: "the secret EMPTY_TEST_SECRET is not set" }]);
+  });
+});
+
 describe("alert webhooks", () => {
   it("POSTs each alert opening, signed with HMAC-SHA256 over t.body, retried like FixOps payloads", async () => {
     await script("hook", [502]);

@@ -105,7 +105,9 @@ describe("tenant admin keys", () => {
     await expectProblem(await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { quotas: { requests_per_minute: 0 } }), 403);
     await expectProblem(await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { evidence_store: { provider: "r2" } }), 403);
     await expectProblem(await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { forwarding: { mode: "http", fixops_url: "https://evil.example/", api_key_secret_ref: "OTHER" } }), 403);
-    const kept = await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { ring_buffer: { max_lines: 20 }, forwarding: { mode: "http", fixops_url: "https://fixops.example/t2", api_key_secret_ref: "FIXOPS_KEY" } });
+    // The operator's key goes where fixops_url points: moving it is the operator's too.
+    await expectProblem(await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { forwarding: { mode: "http", fixops_url: "https://fixops.example/t2", api_key_secret_ref: "FIXOPS_KEY" } }), 403);
+    const kept = await asKey(adminKey, "/v1/admin/tenants/adm-own/config", "PUT", { ring_buffer: { max_lines: 20 }, forwarding: { mode: "off", fixops_url: "https://fixops.example/t", api_key_secret_ref: "FIXOPS_KEY" } });
     expect(await kept.json()).toMatchObject({ ring_buffer: { max_lines: 20 }, quotas: { requests_per_minute: 100 } });
     // Nobody may reference the bridge's own secrets.
     await expectProblem(await admin("/v1/admin/tenants/adm-own/config", "PUT", { forwarding: { mode: "http", fixops_url: "https://fixops.example/t", api_key_secret_ref: "ADMIN_TOKEN" } }), 422);

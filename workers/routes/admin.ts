@@ -143,10 +143,10 @@ admin.get("/v1/admin/tenants/:tenant/config", async (c) => {
 
 /**
  * Parts of a tenant's config only the operator may set: quotas, and everything that names an
- * operator secret or the evidence sink. A tenant admin's PUT keeps the stored values of these
+ * operator secret, or where one is sent (the evidence sink, the FixOps URL, the alert webhook). A tenant admin's PUT keeps the stored values of these
  * (when it leaves them out) and is refused when it changes them.
  */
-const OPERATOR_ONLY = ["quotas", "evidence_store"] as const;
+const OPERATOR_ONLY = ["quotas", "evidence_store", "alert_webhook"] as const;
 
 function guardOperatorFields(stored: TenantConfig, incoming: TenantConfig): TenantConfig {
   const out: TenantConfig = { ...incoming };
@@ -157,11 +157,11 @@ function guardOperatorFields(stored: TenantConfig, incoming: TenantConfig): Tena
       throw new ApiError("forbidden", `Only the operator may change ${k}.`);
     }
   }
-  if ((incoming.forwarding?.api_key_secret_ref ?? null) !== (stored.forwarding?.api_key_secret_ref ?? null)) {
-    throw new ApiError("forbidden", "Only the operator may change forwarding.api_key_secret_ref.");
-  }
-  if ((incoming.alert_webhook?.secret_ref ?? null) !== (stored.alert_webhook?.secret_ref ?? null)) {
-    throw new ApiError("forbidden", "Only the operator may change alert_webhook.secret_ref.");
+  // The key goes wherever the URL points: a tenant admin who could move the URL could collect it.
+  for (const k of ["api_key_secret_ref", "fixops_url"] as const) {
+    if ((incoming.forwarding?.[k] ?? null) !== (stored.forwarding?.[k] ?? null)) {
+      throw new ApiError("forbidden", `Only the operator may change forwarding.${k}.`);
+    }
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { requireScope } from "../auth/require.ts";
 import { bundleView } from "./evidence.ts";
 import { StoreFailure } from "../../shared/storage/evidence-store.ts";
 import { evidenceStoreFor, storeDeps } from "../../shared/storage/store-for.ts";
+import type { EvidenceStoreConfig } from "../../shared/tenant-config.ts";
 
 export const bundles = new Hono<AppEnv>();
 
@@ -51,8 +52,9 @@ bundles.get("/v1/bundles/:id/:file", requireScope("evidence"), async (c) => {
   const { tenant } = c.get("principal");
   const found = await c.env.TENANT.getByName(tenantObjectName(tenant)).findBundle(id);
   if (!found) throw new ApiError("not_found", "No such bundle.");
-  // From the tenant's store (bundles are indexed only once stored; a changed store config applies).
-  const store = evidenceStoreFor(c.get("tenantConfig")?.evidence_store, storeDeps(c.env));
+  // From the store the bundle went to (bundles are indexed only once stored there).
+  const storeConfig = found.store ? (JSON.parse(found.store) as EvidenceStoreConfig) : c.get("tenantConfig")?.evidence_store;
+  const store = evidenceStoreFor(storeConfig, storeDeps(c.env));
   if (!store.ok) throw new ApiError("store_unreachable", store.error.detail, { reason: "config", step: "configure" });
   let body: ReadableStream<Uint8Array> | null;
   try {
