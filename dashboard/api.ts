@@ -77,7 +77,7 @@ export function assetPath(asset: string, rest = ""): string {
 export function explain(e: unknown, scopeNeeded?: string, action?: string): string {
   if (!(e instanceof ApiProblem)) return e instanceof Error ? e.message : String(e);
   if (e.status === 403 && scopeNeeded) {
-    return `${action ?? "This"} needs a key with the "${scopeNeeded}" scope, and this key lacks it. Sign in with such a key to do this. (${e.message})`;
+    return `${action ?? "This"} needs a key with the "${scopeNeeded}" scope, and this key lacks it: sign in with such a key to do this.`;
   }
   return e.status ? `${e.title} (${e.status}): ${e.message}` : e.message;
 }

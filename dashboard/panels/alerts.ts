@@ -24,9 +24,9 @@ interface Alert {
 }
 
 const ACTIONS = [
-  { action: "ack", label: "Acknowledge", from: ["OPEN"], done: "acknowledged" },
-  { action: "suppress", label: "Suppress", from: ["OPEN", "ACKNOWLEDGED"], done: "suppressed" },
-  { action: "resolve", label: "Resolve", from: ["OPEN", "ACKNOWLEDGED"], done: "resolved" },
+  { action: "ack", label: "Acknowledge", doing: "Acknowledging", from: ["OPEN"], done: "acknowledged" },
+  { action: "suppress", label: "Suppress", doing: "Suppressing", from: ["OPEN", "ACKNOWLEDGED"], done: "suppressed" },
+  { action: "resolve", label: "Resolve", doing: "Resolving", from: ["OPEN", "ACKNOWLEDGED"], done: "resolved" },
 ] as const;
 
 export function alertsPanel(asset: string): { element: HTMLElement; refresh(): Promise<void> } {
@@ -43,11 +43,11 @@ export function alertsPanel(asset: string): { element: HTMLElement; refresh(): P
         const text = note.value.trim();
         const res = await postJson<Alert>(assetPath(asset, `/alerts/${encodeURIComponent(alert.id)}/${a.action}`), text ? { note: text } : undefined);
         note.value = "";
+        await refresh(false);
         fill(message, notice("ok", `Alert ${alert.id} ${a.done} (now ${res.body.status}).`));
         announce(`Alert ${a.done}.`);
-        await refresh(false);
       } catch (e) {
-        fill(message, notice("error", explain(e, "admin", `To ${a.label.toLowerCase()} an alert`)));
+        fill(message, notice("error", explain(e, "admin", `${a.doing} an alert`)));
       }
     });
   }

@@ -39,15 +39,20 @@ export interface ChartModel {
   latencyMax: number;
 }
 
+const TICKS = 4;
+
 /** The smallest of 1, 2, 5 x 10^k that is >= n (at least 1). */
-export function niceCeiling(n: number): number {
+export function niceStep(n: number): number {
   if (!(n > 1)) return 1;
   const p = 10 ** Math.floor(Math.log10(n));
   for (const m of [1, 2, 5, 10]) if (m * p >= n) return m * p;
   return 10 * p;
 }
 
-const TICKS = 4;
+/** An axis top that TICKS whole, round steps reach: 23 -> 40 (steps of 10), 1,500 -> 2,000. */
+export function axisMax(n: number): number {
+  return niceStep(n / TICKS) * TICKS;
+}
 const TIME_TICKS = 6;
 
 export function chartModel(series: SeriesPoint[], window: { since: string; until: string }, stepSeconds: number, box: Box): ChartModel {
@@ -58,8 +63,8 @@ export function chartModel(series: SeriesPoint[], window: { since: string; until
   const innerH = box.height - box.top - box.bottom;
   const slotW = innerW / slots;
   const barW = Math.max(1, slotW * 0.8);
-  const eventsMax = niceCeiling(Math.max(0, ...series.map((p) => p.events)));
-  const latencyMax = niceCeiling(Math.max(0, ...series.map((p) => p.latency_p95_ms ?? 0)));
+  const eventsMax = axisMax(Math.max(0, ...series.map((p) => p.events)));
+  const latencyMax = axisMax(Math.max(0, ...series.map((p) => p.latency_p95_ms ?? 0)));
   const yEvents = (v: number) => box.top + innerH - (v / eventsMax) * innerH;
   const yLatency = (v: number) => box.top + innerH - (v / latencyMax) * innerH;
   const xOf = (at: string) => box.left + Math.min(slots - 1, Math.max(0, Math.floor((Date.parse(at) - since) / step))) * slotW;

@@ -8,7 +8,7 @@
 import { LEVELS } from "../../shared/levels.ts";
 import { assetPath, explain, postJson } from "../api.ts";
 import { announce, h } from "../dom.ts";
-import { renderLine, renderNote, type StoredLine } from "./tail-line.ts";
+import { lineLevel, renderLine, renderNote, type StoredLine } from "./tail-line.ts";
 
 const MAX_LINES = 200;
 const SNAPSHOT_LINES = 50;
@@ -43,6 +43,9 @@ export function liveTail(asset: string): LiveTail {
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   const shown = new Set<number>();
+  /** The filter in force (what was last applied, not what the form holds now). */
+  let applied: { type: "filter"; level?: string[]; text?: string } = { type: "filter" };
+  let filterPending = false;
 
   const status = h("p", { class: "tail-status", role: "status" }, "Not connected.");
   const list = h("ol", { class: "tail-lines", "aria-label": "Tail lines, newest first", reversed: true });
@@ -65,7 +68,18 @@ export function liveTail(asset: string): LiveTail {
   const filterMessage = () => {
     const level = levelBoxes.filter((b) => b.checked).map((b) => b.value);
     const text = textInput.value.trim();
-    return { type: "filter", ...(level.length ? { level } : {}), ...(text ? { text } : {}) };
+    return { type: "filter" as const, ...(level.length ? { level } : {}), ...(text ? { text } : {}) };
+  };
+  /**
+   * Whether to show a live line. The bridge filters; only between a reconnection and the ack of
+   * the re-sent filter does the new connection send everything, and then this approximates the
+   * bridge's filter (level from the usual record fields, case-insensitive text in the line).
+   */
+  const passes = (line: StoredLine) => {
+    if (!filterPending) return true;
+    const { level, text } = applied;
+    if (level && !level.includes(lineLevel(line))) return false;
+    return !text || JSON.stringify(line).toLowerCase().includes(text.toLowerCase());
   };
   const add = (li: HTMLLIElement) => {
     list.prepend(li);
@@ -84,8 +98,15 @@ export function liveTail(asset: string): LiveTail {
       case "snapshot": {
         backoff = 1000;
         pauseButton.disabled = false;
-        const filter = filterMessage();
-        if (filter.level || filter.text) send(filter);
+        if (applied.level || applied.text) {
+          filterPending = true;
+          send(applied);
+        }
+        if (paused) {
+          // A reconnection while paused stays paused; Resume fetches what was missed.
+          send({ type: "pause" });
+          return;
+        }
         if (lastSeq !== null) {
           // A reconnection: fetch what was stored meanwhile instead of a second snapshot.
           send({ type: "resume", seq: lastSeq + 1 });
@@ -93,14 +114,11 @@ export function liveTail(asset: string): LiveTail {
           f.events.forEach(addLine);
           if (firstSeq === null) firstSeq = f.next_seq;
         }
-        paused = false;
-        pauseButton.textContent = "Pause";
-        pauseButton.setAttribute("aria-pressed", "false");
         setStatus(`Live: showing new lines as they are stored (log at seq ${f.next_seq}).`, "ok");
         announce("Live tail connected.");
         return;
       }
-      case "event": return addLine(f.event);
+      case "event": return passes(f.event) ? addLine(f.event) : undefined;
       case "alert": {
         const a = f.alert;
         add(renderNote("alert", `${a.severity} alert "${a.rule}" ${a.status.toLowerCase()}${a.key ? ` for ${a.key}` : ""}${a.value !== undefined ? ` (value ${a.value})` : ""} — ${a.id}`));
@@ -114,6 +132,7 @@ export function liveTail(asset: string): LiveTail {
         if (f.of === "pause") setStatus(`Paused. Resume to see what was stored meanwhile.`);
         else if (f.of === "resume_live" || f.of === "resume") setStatus(`Live: showing new lines as they are stored (log at seq ${f.next_seq}).`, "ok");
         else if (f.of === "filter") {
+          filterPending = false;
           const parts = [f.level?.length ? `levels ${f.level.join(", ")}` : "", f.text ? `text "${f.text}"` : ""].filter(Boolean);
           add(renderNote("note", parts.length ? `Filter: ${parts.join(" and ")}.` : "No filter: every line."));
         }
@@ -138,10 +157,10 @@ export function liveTail(asset: string): LiveTail {
   }
 
   function applyFilter(): void {
-    const msg = filterMessage();
+    applied = filterMessage();
     list.replaceChildren();
     shown.clear();
-    send(msg);
+    send(applied);
     // Replay the lines seen so far through the new filter (the bridge caps a replay at 1,000 lines).
     if (firstSeq !== null) send({ type: "resume", seq: firstSeq });
     paused = false;
@@ -186,7 +205,9 @@ export function liveTail(asset: string): LiveTail {
       }
       const wait = backoff;
       backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
-      setStatus(`Disconnected (${e.code}${e.reason ? `: ${e.reason}` : ""}); reconnecting in ${Math.round(wait / 1000)} s…`, "error");
+      const why = `Disconnected (${e.code}${e.reason ? `: ${e.reason}` : ""}); reconnecting in ${Math.round(wait / 1000)} s…`;
+      setStatus(why, "error");
+      add(renderNote("note", why));
       retryTimer = setTimeout(() => void connect(), wait);
     });
     // Exactly this text: the runtime answers it without waking the asset's object.

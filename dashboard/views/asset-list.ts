@@ -44,7 +44,6 @@ export function assetListView(): { element: HTMLElement; stop(): void } {
   const updated = h("p", { class: "hint", role: "status" });
   let cursor: string | null = null;
   const cursors: (string | null)[] = [];
-  let timer: ReturnType<typeof setInterval> | undefined;
 
   async function load(): Promise<void> {
     try {
@@ -85,7 +84,7 @@ export function assetListView(): { element: HTMLElement; stop(): void } {
 
   const refreshButton: HTMLButtonElement = h("button", { type: "button", onclick: () => void busy(refreshButton, load) }, "Refresh");
   void load();
-  timer = setInterval(() => document.visibilityState === "visible" && void load(), REFRESH_MS);
+  const timer = setInterval(() => document.visibilityState === "visible" && void load(), REFRESH_MS);
   const element = h("section", { "aria-labelledby": "assets-title" },
     h("div", { class: "title-row" }, h("h2", { id: "assets-title" }, "Assets"), refreshButton),
     updated, body);
