@@ -4,6 +4,7 @@
  * build new values from what they return, never the input itself.
  */
 import type { FieldIssue } from "./problem.ts";
+import { isLoopbackHost, isPrivateHost } from "./storage/endpoint-policy.ts";
 
 export class Issues {
   readonly list: FieldIssue[] = [];
@@ -51,7 +52,11 @@ export function array(v: unknown, at: string, max: number, issues: Issues): unkn
   return v;
 }
 
-/** An absolute https URL (http only for loopback, for local development). */
+/**
+ * An absolute https URL to a public host. Loopback (http too) passes here, for local
+ * development: the endpoint policy refuses it when called unless the deployment allows it.
+ * Private, link-local and internal hosts are never configurable (SSRF).
+ */
 export function httpsUrl(v: unknown, at: string, issues: Issues): string | undefined {
   if (typeof v !== "string" || v.length > 2048) return issues.add(at, "must be an https URL");
   let u: URL;
@@ -63,6 +68,7 @@ export function httpsUrl(v: unknown, at: string, issues: Issues): string | undef
   const loopback = u.hostname === "127.0.0.1" || u.hostname === "localhost" || u.hostname === "[::1]";
   if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) return issues.add(at, "must be an https URL");
   if (u.username || u.password) return issues.add(at, "must not carry credentials; use a secret reference");
+  if (isPrivateHost(u.hostname) && !isLoopbackHost(u.hostname)) return issues.add(at, "must not point at a private, link-local or internal host");
   return u.toString();
 }
 

@@ -1,8 +1,10 @@
 /**
- * Which store endpoints the bridge may call. Tenant config may name any URL, and the bridge
- * sends signed requests there, so by default only https to public host names is allowed:
- * no loopback, private, link-local or internal names (SSRF). A deployment var
- * (ALLOW_INSECURE_STORE_ENDPOINTS) lifts this for local development and tests only.
+ * Which outbound endpoints the bridge may call: evidence stores, FixOps, alert webhooks, JWKS.
+ * Tenant config names them, and the bridge sends credentials or signed requests there, so by
+ * default only https to public hosts is allowed: no loopback, private, link-local or internal
+ * names (SSRF). A deployment var (ALLOW_INSECURE_STORE_ENDPOINTS) lifts this for local
+ * development and tests only. Names are judged as written: a public name that DNS resolves to
+ * a private address cannot be caught from a Worker (docs/security.md).
  */
 
 const PRIVATE_V4: [number, number][] = [
@@ -29,10 +31,19 @@ export function isPrivateHost(hostname: string): boolean {
   if (h.startsWith("[")) {
     // WHATWG URLs normalise IPv6 literals, so prefixes are reliable. IPv4-mapped (::ffff:a.b.c.d)
     // is written in hex by the parser; refuse all of it rather than decode it.
+    // "::" also covers IPv4-compatible (::a.b.c.d), written ::7f00:1 by the parser; fe80::/10
+    // link-local and fec0::/10 site-local; 2002::/16 (6to4) and 2001:0::/32 (Teredo) embed IPv4.
     const v6 = h.slice(1, -1);
-    return v6 === "::" || v6 === "::1" || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || /^ff/.test(v6) || v6.startsWith("::ffff:") || v6.startsWith("64:ff9b:");
+    return v6.startsWith("::") || /^f[cd]/.test(v6) || /^fe[89a-f]/.test(v6) || /^ff/.test(v6) || v6.startsWith("64:ff9b:") || v6.startsWith("2002:") || v6.startsWith("2001:0:");
   }
   return false;
+}
+
+/** Loopback only (127.0.0.0/8, ::1, localhost): a developer's own machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  const v4 = ipv4(h);
+  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || (v4 !== null && v4 >>> 24 === 127);
 }
 
 /** Why this endpoint may not be called, or null when it may. */

@@ -46,8 +46,9 @@ describe("evidence with a failing store", () => {
     expect(list.bundles).toEqual([]);
   });
 
-  it("a refused endpoint (private host) is a clear problem too", async () => {
-    const key = await tenantWithKey("ev-private", { evidence_store: { ...downStore, endpoint: "https://10.0.0.5" } });
+  it("a refused endpoint (loopback, where the deployment does not allow it) is a clear problem too", async () => {
+    // Private hosts are refused when the config is saved; loopback only when the store is called.
+    const key = await tenantWithKey("ev-private", { evidence_store: { ...downStore, endpoint: "https://127.0.0.1:9" } });
     expect((await post("/v1/logs", key, JSON.stringify({ n: 1 }), { "X-Asset-Id": "a" })).status).toBe(200);
     const problem = await expectProblem(await getWithKey("/v1/assets/a/evidence?since=0", key), 502);
     expect(problem.detail).toMatch(/private|loopback|internal/);

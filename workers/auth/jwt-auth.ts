@@ -11,6 +11,7 @@ import { AUTH_CACHE_MAX_ENTRIES, JWT_CLOCK_TOLERANCE_SECONDS, JWT_CONFIG_TTL_MS,
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { isScope, type Principal, type Scope } from "../../shared/scopes.ts";
 import type { JwtIssuer } from "../../shared/tenant-config.ts";
+import { endpointRefusal } from "../../shared/storage/endpoint-policy.ts";
 import { DIRECTORY_OBJECT_NAME, tenantObjectName, type Env } from "../../durable-objects/env.ts";
 import { log } from "../log.ts";
 import type { Authenticated } from "./api-key-auth.ts";
@@ -41,7 +42,10 @@ async function resolve(env: Env, iss: string, aud: string): Promise<Resolved> {
   const tenant = await env.TENANT_DIRECTORY.getByName(DIRECTORY_OBJECT_NAME).issuerTenant(iss, aud);
   if (tenant) {
     const found = await env.TENANT.getByName(tenantObjectName(tenant)).jwtIssuer(iss, aud);
-    if (found) {
+    // The JWKS URL is an outbound call like any other: the same endpoint policy applies.
+    const refused = found?.issuer.jwks_url ? endpointRefusal(found.issuer.jwks_url, env.ALLOW_INSECURE_STORE_ENDPOINTS === "true") : null;
+    if (refused) log.warn("JwtRejected", { tenant, reason: "jwks_url_refused", detail: refused });
+    else if (found) {
       const keys = found.issuer.jwks
         ? createLocalJWKSet(found.issuer.jwks as Parameters<typeof createLocalJWKSet>[0])
         : createRemoteJWKSet(new URL(found.issuer.jwks_url!));
