@@ -1,6 +1,7 @@
 /** Named response and request shapes of the v1 API (DESIGN.md section 7; docs/*.md for the meaning). */
 import { LEVELS } from "../../shared/levels.ts";
 import { SCOPES } from "../../shared/scopes.ts";
+import { TOP_KEYS } from "../../shared/tenant-config.ts";
 import { anyObject, arr, bool, int, map, nullable, num, obj, ref, str, time, type Schema } from "./schema.ts";
 
 const hex64 = (d: string) => str(d, { pattern: "^[0-9a-f]{64}$" });
@@ -86,8 +87,7 @@ export const SCHEMAS: Record<string, Schema> = {
   TenantPatch: obj({ name: str(), status: str("operator only", { enum: ["active", "disabled"] }) }, ["name", "status"]),
   TenantConfig: {
     type: "object", additionalProperties: false, description: "Every key optional; meaning and shapes in docs/admin.md.",
-    properties: Object.fromEntries(["ring_buffer", "retention_days", "evidence_store", "forwarding", "counting_rules", "latency_fields", "alert_rules",
-      "alert_webhook", "asset_mapping", "quotas", "jwt", "raw_spill"].map((k) => [k, {}])),
+    properties: Object.fromEntries(TOP_KEYS.map((k) => [k, {}])),
   },
   KeyCreate: obj({ scopes: arr(ref("Scope")), name: str(), expires_at: time() }, ["name", "expires_at"]),
   KeyCreated: obj({ key_id: str(), key: str("the secret: shown only here"), scopes: arr(ref("Scope")), name: nullable(str()), expires_at: nullable(time()) }),

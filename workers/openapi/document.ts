@@ -78,11 +78,10 @@ function operation(key: string, op: Op | undefined): Record<string, unknown> {
     };
   }
   for (const [status, r] of Object.entries(problemResponses(problemsOf(op, path)))) responses[status] ??= r;
-  const scopeLine = op.auth === "public" ? "No credential." : `Auth: ${op.auth}.`;
   return {
     operationId: operationId(method, path),
     summary: op.summary,
-    description: [op.description, scopeLine, op.docs ? `More: ${op.docs} in the repository.` : ""].filter(Boolean).join("\n\n"),
+    description: [op.description, op.docs ? `More: ${op.docs} in the repository.` : "", op.auth === "public" ? "No credential needed." : ""].filter(Boolean).join("\n\n"),
     tags: [op.tag],
     security: securityOf(op.auth),
     "x-auth": op.auth,
