@@ -54,7 +54,7 @@ function options(dev: boolean): BuildOptions {
     outdir: OUT,
     bundle: true,
     format: "esm",
-    // Ed25519 in WebCrypto and DecompressionStream: Chrome 137, Firefox 130, Safari 17.
+    // Ed25519 in WebCrypto and DecompressionStream: Chrome 137, Firefox 129, Safari 17.
     target: ["es2022"],
     platform: "browser",
     minify: !dev,
