@@ -4,7 +4,7 @@
  * Ed25519 EVIDENCE_SIGNING_KEYS set) and a dev tenant `dev` with an API key kept
  * in the git-ignored `.dev-tenant.json`; later starts reuse them. Prints ready-to-paste curls.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { generateSigningKey } from "../shared/evidence/signing-keys.ts";
@@ -38,6 +38,15 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 const base = `http://127.0.0.1:${port}`;
 const TENANT_FILE = ".dev-tenant.json";
 const TENANT = "dev";
+
+/** The checked-out commit, or "unknown" outside a git work tree. */
+function gitSha(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || "unknown";
+  } catch {
+    return "unknown";
+  }
+}
 
 async function ensureVars(): Promise<string> {
   const vars = readVars();
@@ -137,6 +146,8 @@ async function main(): Promise<void> {
       "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", ".wrangler/state", "--show-interactive-dev-session=false",
       // Local only: GET /__scheduled runs the cron, and `npm run retention -- --now <time>` may time-travel.
       "--test-scheduled", "--var", "RETENTION_TEST_CLOCK:true",
+      // GET /v1/version reports what is running.
+      "--var", `GIT_SHA:${gitSha()}`, "--var", `BUILD_TIME:${new Date().toISOString()}`,
     ],
     { stdio: ["ignore", "inherit", "inherit"], env },
   );

@@ -27,6 +27,9 @@ export interface ConfigVars {
   QUOTA_EVENTS_PER_MINUTE?: string;
   QUOTA_KEY_REQUESTS_PER_MINUTE?: string;
   QUOTA_ASSET_EVENTS_PER_SECOND?: string;
+  /** Build identity for GET /v1/version, set at deploy time with `--var` (docs/deploy.md). */
+  GIT_SHA?: string;
+  BUILD_TIME?: string;
   /** "true": GET /metrics answers without credentials, with tenant-free series only (docs/metrics.md). */
   METRICS_PUBLIC?: string;
   /** "true" lets evidence store endpoints be http or private hosts: local development and tests only. */

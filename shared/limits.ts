@@ -178,3 +178,7 @@ export const RETENTION_PAGE_ENTRIES = 100;
 export const RETENTION_LEASE_MS = 15 * 60_000;
 /** Failures listed one by one in a run's report (its counts include them all). */
 export const RETENTION_MAX_REPORTED_ERRORS = 50;
+/** An Idempotency-Key's first answer is replayed for this long. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** Answers longer than this are not recorded for replay (ingest answers are a few KiB at most). */
+export const IDEMPOTENCY_MAX_BODY_BYTES = 64 * 1024;

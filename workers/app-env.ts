@@ -12,6 +12,8 @@ export type AppEnv = {
     tenantConfig: TenantConfig;
     /** Who performs an admin action: "operator" (ADMIN_TOKEN) or "key:<key_id>". */
     actor: string;
+    /** Set by checkReplay: this keyed request's answer is to be recorded for replay. */
+    idempotency: { scope: string; fingerprint: string };
     /** Events an ingest request stored (for the request log). */
     events: number;
     /** An ingest request's events and per-asset outcomes (for the metrics by source). */

@@ -5,6 +5,8 @@ import { makeProblem, PROBLEM_CONTENT_TYPE, type Problem } from "../shared/probl
 import { ApiError } from "./api-error.ts";
 import type { AppEnv } from "./app-env.ts";
 import { log } from "./log.ts";
+import { INGEST_PATHS } from "./ingest-paths.ts";
+import { recordIdempotentAnswer, Replay } from "./idempotency.ts";
 import { logRequest } from "./request-log.ts";
 import { recordMetrics } from "./metrics/middleware.ts";
 import { admin } from "./routes/admin.ts";
@@ -13,6 +15,7 @@ import { bundles } from "./routes/bundles.ts";
 import { evidence } from "./routes/evidence.ts";
 import { evidenceStore } from "./routes/evidence-store.ts";
 import { health } from "./routes/health.ts";
+import { serviceInfo } from "./routes/service-info.ts";
 import { ingest } from "./routes/ingest.ts";
 import { ingestAws } from "./routes/ingest-aws.ts";
 import { ingestAzure } from "./routes/ingest-azure.ts";
@@ -39,6 +42,7 @@ app.use(async (c, next) => {
   const started = Date.now();
   await next();
   c.header("X-Request-ID", id);
+  c.header("X-API-Version", "v1");
   // Authenticated requests go to the tenant's request log (after the answer is ready).
   const principal = c.get("principal");
   if (principal) {
@@ -51,7 +55,11 @@ app.use(async (c, next) => {
 });
 app.use(recordMetrics);
 
+// Keyed ingest requests: the final answer is recorded for replay (workers/idempotency.ts).
+for (const path of INGEST_PATHS) app.use(path, recordIdempotentAnswer);
+
 app.route("/", health);
+app.route("/", serviceInfo);
 app.route("/", ingest);
 app.route("/", ingestAws);
 app.route("/", ingestGcp);
@@ -85,6 +93,7 @@ app.notFound((c) => problemResponse(makeProblem("not_found", `No route for ${c.r
 app.onError((e, c) => {
   const requestId = c.get("requestId") ?? crypto.randomUUID();
   if (e instanceof ApiError) return problemResponse(e.problem(requestId), { ...e.headers, "X-Request-ID": requestId });
+  if (e instanceof Replay) return e.response(requestId);
   // Durable Object errors flagged by the runtime as transient (reset, overloaded): the client may retry.
   const flags = e as { retryable?: boolean; overloaded?: boolean };
   if (flags.retryable || flags.overloaded) {

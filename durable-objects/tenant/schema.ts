@@ -63,4 +63,15 @@ export const TENANT_MIGRATIONS = [
   // Where each bundle was stored (its store config: secret names only), so a download reads the
   // store the bundle went to even after the tenant moved to another; NULL: the tenant's current store.
   `ALTER TABLE bundles ADD COLUMN store TEXT;`,
+  // Idempotency-Key records (docs/ingest.md): the first final answer to a key, replayed for 24 h
+  // to a retry with the same body. Scope is "<key id>:<Idempotency-Key>"; the index serves expiry.
+  `CREATE TABLE idempotency (
+     scope TEXT PRIMARY KEY,
+     fingerprint TEXT NOT NULL,
+     status INTEGER NOT NULL,
+     content_type TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX idempotency_age ON idempotency (created_at);`,
 ] as const;

@@ -9,7 +9,7 @@ import type { JwtIssuer } from "../../shared/tenant-config.ts";
 import type { Principal, Scope } from "../../shared/scopes.ts";
 import { decodeAssetMetrics, type AssetMetrics } from "../../shared/asset-metrics.ts";
 import { RETENTION_CLASSES, zeroCounts, type RetentionCounts } from "../../shared/retention.ts";
-import { METRICS_TENANT_ASSETS, QUOTA_WINDOW_MS, REQUEST_LOG_ROWS } from "../../shared/limits.ts";
+import { IDEMPOTENCY_TTL_MS, METRICS_TENANT_ASSETS, QUOTA_WINDOW_MS, REQUEST_LOG_ROWS } from "../../shared/limits.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { DIRECTORY_OBJECT_NAME, type Env } from "../env.ts";
 import { maskedKey, newApiKey } from "./api-key.ts";
@@ -63,6 +63,15 @@ export interface AuditEntry {
   /** JSON text of the action's details (no secrets). */
   detail: string | null;
 }
+
+/** A recorded answer to an Idempotency-Key: what the first request got, and what its body was. */
+export type IdempotencyRecord = {
+  /** SHA-256 of the request's decoded events: a reuse of the key with other content is refused. */
+  fingerprint: string;
+  status: number;
+  content_type: string;
+  body: string;
+};
 
 export type TenantError =
   | { code: "tenant_exists" | "tenant_not_found" | "key_not_found" | "key_revoked" | "key_expired" | "key_rotated" }
@@ -345,6 +354,34 @@ export class Tenant extends DurableObject<Env> {
   }
 
   /** Remember where a bundle of this tenant lives (called by AssetLog when it seals one). */
+  /** The answer recorded for an Idempotency-Key scope, unless older than IDEMPOTENCY_TTL_MS. */
+  async idempotencyGet(scope: string, now: number): Promise<IdempotencyRecord | null> {
+    if (!this.#ready) return null;
+    const row = this.#sql
+      .exec<IdempotencyRecord & { created_at: number }>("SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = ?", scope)
+      .toArray()[0];
+    if (!row || row.created_at < now - IDEMPOTENCY_TTL_MS) return null;
+    return { fingerprint: row.fingerprint, status: row.status, content_type: row.content_type, body: row.body };
+  }
+
+  /** Record the first final answer for a scope (a later one for the same scope keeps the first); expired records go. */
+  async idempotencyPut(scope: string, record: IdempotencyRecord, now: number): Promise<void> {
+    this.#ensureSchema();
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec(
+        "DELETE FROM idempotency WHERE scope IN (SELECT scope FROM idempotency WHERE created_at < ? ORDER BY created_at LIMIT 100)",
+        now - IDEMPOTENCY_TTL_MS,
+      );
+      // An expired record of the same scope is replaced; a live one is kept (the first answer wins).
+      this.#sql.exec(
+        `INSERT INTO idempotency (scope, fingerprint, status, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scope) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status, content_type = excluded.content_type,
+           body = excluded.body, created_at = excluded.created_at WHERE idempotency.created_at < ?`,
+        scope, record.fingerprint, record.status, record.content_type, record.body, now, now - IDEMPOTENCY_TTL_MS,
+      );
+    });
+  }
+
   async indexBundle(entry: { id: string; asset: string; prefix: string; created_at: number; store?: string }): Promise<void> {
     this.#ensureSchema();
     this.#sql.exec(

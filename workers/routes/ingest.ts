@@ -14,6 +14,7 @@ import { applyAssetMapping } from "../asset-mapping.ts";
 import { spendQuota } from "../quota.ts";
 import { requestAsset } from "../request-asset.ts";
 import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
+import { checkReplay, idempotencyKey } from "../idempotency.ts";
 
 export type Decoder = (text: string, contentType: string | null, ctx: DecodeContext) => Decoded<TelemetryEvent[]>;
 
@@ -42,7 +43,10 @@ export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], 
   const principal = c.get("principal");
   const config = c.get("tenantConfig");
   // The client's Idempotency-Key wins; else the source's own redelivery identity, if it has one.
-  const dedupe = dedupeKey(c) ?? sourceDedupeKey;
+  const key = idempotencyKey(c);
+  // The assets' batch de-duplication keys on the content too: once the 24 h record has expired, a
+  // reused key with new content must store it, not match an old batch still in the buffer.
+  const dedupe = key !== undefined ? `idem:${c.get("principal").keyId}:${key}:${(await checkReplay(c, key, events)).slice(0, 32)}` : sourceDedupeKey;
   const quotas = effectiveQuotas(c.env, config);
   const wait = await spendQuota(c.env, principal, quotas, events.length);
   if (wait > 0) {
@@ -67,21 +71,6 @@ export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], 
     });
   }
   return { outcomes, accepted };
-}
-
-const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
-
-/**
- * The request's redelivery identity: its `Idempotency-Key`, scoped to the credential that
- * sent it. A retried request with the same key stores nothing twice.
- */
-function dedupeKey(c: Context<AppEnv>): string | undefined {
-  const key = c.req.header("idempotency-key");
-  if (key === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY_RE.test(key)) {
-    throw new ApiError("invalid_parameter", "Idempotency-Key must be 1-200 visible ASCII characters.", { errors: [{ pointer: "/headers/idempotency-key", detail: "invalid" }] });
-  }
-  return `idem:${c.get("principal").keyId}:${key}`;
 }
 
 function retryAfter(outcomes: AssetOutcome[]): number {
