@@ -63,6 +63,21 @@ export interface AlertRule {
   where?: { field: string; values: string[] };
 }
 
+export const EXPORT_TYPES = ["splunk_hec", "elasticsearch"] as const;
+/** One export destination: events are sent in batches as they are stored; the credential by secret name. */
+export interface ExportDestination {
+  name: string;
+  type: (typeof EXPORT_TYPES)[number];
+  /** Splunk: the HEC endpoint (…/services/collector/event); Elasticsearch: the _bulk URL (…/_bulk or …/<index>/_bulk). */
+  url: string;
+  /** Splunk: the HEC token; Elasticsearch: an API key (sent as `ApiKey <value>`). */
+  token_ref: string;
+  /** Splunk index, or the Elasticsearch index each document goes to. */
+  index?: string;
+  /** Events per request (default 500). */
+  batch_events?: number;
+}
+
 /** A public JWK as stored (JWK members are strings, string arrays, booleans or numbers). */
 export type PublicJwk = { [member: string]: string | number | boolean | string[] };
 
@@ -97,6 +112,8 @@ export interface TenantConfig {
   retention_days?: { raw?: number; summary?: number; evidence?: number };
   evidence_store?: EvidenceStoreConfig;
   forwarding?: { mode: "http" | "off"; fixops_url?: string; api_key_secret_ref?: string; interval_seconds?: number };
+  /** Continuous export of stored events to Splunk HEC or Elasticsearch (docs/exports.md). */
+  exports?: ExportDestination[];
   counting_rules?: CountingRule[];
   latency_fields?: string[];
   alert_rules?: AlertRule[];
@@ -110,7 +127,7 @@ export interface TenantConfig {
 }
 
 export const TOP_KEYS = [
-  "ring_buffer", "retention_days", "evidence_store", "forwarding", "counting_rules", "latency_fields",
+  "ring_buffer", "retention_days", "evidence_store", "forwarding", "exports", "counting_rules", "latency_fields",
   "alert_rules", "alert_webhook", "raw_spill", "asset_mapping", "quotas", "jwt",
 ] as const;
 const NAME = { max: 64, re: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, what: "a name of 1-64 [A-Za-z0-9._-]" };
@@ -195,6 +212,26 @@ function forwarding(v: unknown, at: string, issues: Issues): TenantConfig["forwa
     else out.interval_seconds = i;
   }
   return out;
+}
+
+function exportDestinations(v: unknown, at: string, issues: Issues): ExportDestination[] {
+  const names = new Set<string>();
+  return (array(v, at, 5, issues) ?? []).flatMap((d, i) => {
+    const p = `${at}/${i}`;
+    const o = object(d, p, issues);
+    if (!o) return [];
+    onlyKeys(o, ["name", "type", "url", "token_ref", "index", "batch_events"], p, issues);
+    const name = string(o.name, `${p}/name`, issues, NAME);
+    const type = oneOf(o.type, EXPORT_TYPES, `${p}/type`, issues);
+    const url = httpsUrl(o.url, `${p}/url`, issues);
+    const token_ref = secretRef(o.token_ref, `${p}/token_ref`, issues);
+    if (name && names.has(name)) issues.add(`${p}/name`, "another export has this name");
+    if (name) names.add(name);
+    const out: Partial<ExportDestination> = { name, type, url, token_ref };
+    if (o.index !== undefined) out.index = string(o.index, `${p}/index`, issues, { max: 128, re: /^[a-z0-9][a-z0-9._-]*$/, what: "an index name of lowercase [a-z0-9._-]" });
+    if (o.batch_events !== undefined) out.batch_events = integer(o.batch_events, `${p}/batch_events`, 1, 1000, issues);
+    return name && type && url && token_ref ? [out as ExportDestination] : [];
+  });
 }
 
 function countingRules(v: unknown, at: string, issues: Issues): CountingRule[] {
@@ -389,6 +426,7 @@ export function decodeTenantConfig(u: unknown): Result<TenantConfig, FieldIssue[
   }
   if (has("evidence_store")) out.evidence_store = evidenceStore(input.evidence_store, "/evidence_store", issues);
   if (has("forwarding")) out.forwarding = forwarding(input.forwarding, "/forwarding", issues);
+  if (has("exports")) out.exports = exportDestinations(input.exports, "/exports", issues);
   if (has("counting_rules")) out.counting_rules = countingRules(input.counting_rules, "/counting_rules", issues);
   if (has("latency_fields")) out.latency_fields = strings(input.latency_fields, "/latency_fields", 20, issues, (x, p) => fieldPath(x, p, issues));
   if (has("alert_rules")) out.alert_rules = alertRules(input.alert_rules, "/alert_rules", issues);
