@@ -95,8 +95,10 @@ function suite(): void {
   });
 
   it("signs in with an API key kept in session storage only, and refuses a wrong one", async () => {
-    await page.goto(`${bridge.url}/`);
+    const res = await page.goto(`${bridge.url}/`);
     expect(new URL(page.url()).pathname).toBe("/dashboard/");
+    // Served as a static asset with the CSP of dashboard/_headers: no inline or foreign script.
+    expect(res!.headers()["content-security-policy"]).toContain("script-src 'self';");
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(await page.getByLabel("API key").getAttribute("type")).toBe("password");
     await screenshot(page, "dashboard-1-sign-in");
