@@ -57,9 +57,7 @@ export async function getJson<T>(path: string): Promise<T> {
 }
 
 export async function postJson<T>(path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const init: RequestInit = { method: "POST" };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  if (body !== undefined) init.headers = { "Content-Type": "application/json" };
+  const init: RequestInit = body === undefined ? { method: "POST" } : { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } };
   const res = await call(path, init);
   return { status: res.status, body: (await res.json()) as T };
 }

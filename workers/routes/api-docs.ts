@@ -4,10 +4,10 @@
  * `/dashboard/`, which Workers static assets serve (wrangler.toml `[assets]`, docs/dashboard.md).
  */
 import { Hono } from "hono";
+import { randomBase64Url } from "../../shared/hex.ts";
 import type { AppEnv } from "../app-env.ts";
 import { docsCsp, docsPage } from "../openapi/docs-page.ts";
 import { openApiDocument, type MountedRoute } from "../openapi/document.ts";
-import { randomBase64Url } from "../../shared/hex.ts";
 
 /** `routes` reads the app's route table when asked, so the document sees every route mounted. */
 export function apiDocs(routes: () => readonly MountedRoute[]): Hono<AppEnv> {
