@@ -70,10 +70,13 @@ async function run(o: BenchOptions, snaps: Partial<Record<ServerKind, Snapshot>>
       if (has("ingest") && noop) {
         results.ingest = await runIngest(bridge, key, noop, o, log);
         if (profilePort) {
-          const file = "bench/ingest-1000.cpuprofile";
           mkdirSync("bench", { recursive: true });
-          const top = await profileWhile(profilePort, file, () => runCell(bridge, key, "bridge", 1000, 16, 1, { ...o, seconds: Math.min(o.seconds, 3) }, "profile"));
-          results.profile = { ...results.profile, ingest_batch_1000_x16: { file, top } };
+          for (const batch of [1, 1000]) {
+            const file = `bench/ingest-${batch}.cpuprofile`;
+            const top = await profileWhile(profilePort, file, () => runCell(bridge, key, "bridge", batch, 16, 1, { ...o, seconds: Math.min(o.seconds, 3) }, `profile${batch}`));
+            results.profile = { ...results.profile, [`ingest_batch_${batch}_x16`]: { file, top } };
+            log(`profile of ingest batch ${batch} (x16): ${file}; top self time:\n${top.slice(0, 15).map((h) => `  ${h.self_ms.toFixed(0).padStart(6)} ms ${(h.self_share * 100).toFixed(1).padStart(5)}%  ${h.function} ${h.where}`).join("\n")}`);
+          }
         }
       }
     } finally {
@@ -92,6 +95,7 @@ async function run(o: BenchOptions, snaps: Partial<Record<ServerKind, Snapshot>>
           const run = await prepareRound(server, "in-do-b1000", 1000, 50, 1e9);
           const top = await profileWhile(profilePort, file, run);
           results.profile = { ...results.profile, in_do_batch_1000: { file, top } };
+          log(`profile of in-DO appends (batch 1000): ${file}; top self time:\n${top.slice(0, 15).map((h) => `  ${h.self_ms.toFixed(0).padStart(6)} ms ${(h.self_share * 100).toFixed(1).padStart(5)}%  ${h.function} ${h.where}`).join("\n")}`);
         }
       }
       if (has("rows")) {

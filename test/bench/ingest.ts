@@ -14,8 +14,10 @@ export interface IngestCell extends LoadResult {
   assets: number;
   events_per_second: number;
   body_bytes: number;
-  /** CPU seconds of the workerd process (Worker + objects + runtime) per request, in ms. */
+  /** CPU of the runtime workerd (Worker + objects + runtime) per request, ms. */
   server_cpu_ms_per_request: number;
+  /** CPU of wrangler dev's proxy workerd per request, ms (a local-only hop, as much for both targets). */
+  proxy_cpu_ms_per_request: number;
 }
 
 export interface IngestPlan {
@@ -31,8 +33,9 @@ const MAX_EVENTS_PER_CELL = 5_000_000;
 
 export async function runCell(server: Server, key: string | null, target: IngestCell["target"], batch: number, connections: number, assets: number, plan: IngestPlan, tag: string): Promise<IngestCell> {
   const bodies = new BodyFactory(batch);
-  let cpu0 = 0;
-  let cpu = 0;
+  let cpu0 = [0, 0];
+  let cpu = [0, 0];
+  const read = () => [cpuSeconds(server.workerd), cpuSeconds(server.proxy)];
   const res = await runLoad({
     origin: server.bridge.url,
     path: (i) => `/v1/logs?asset=${tag}-${i % assets}`,
@@ -44,8 +47,8 @@ export async function runCell(server: Server, key: string | null, target: Ingest
     durationMs: plan.seconds * 1000,
     maxRequests: Math.max(1, Math.floor(MAX_EVENTS_PER_CELL / batch)),
     onMeasure: (phase) => {
-      if (phase === "start") cpu0 = cpuSeconds(server.workerd);
-      else cpu = cpuSeconds(server.workerd) - cpu0;
+      if (phase === "start") cpu0 = read();
+      else cpu = read().map((c, i) => c - cpu0[i]!);
     },
   });
   const bad = Object.entries(res.statuses).filter(([s]) => s !== "200");
@@ -54,7 +57,8 @@ export async function runCell(server: Server, key: string | null, target: Ingest
     target, batch, connections, assets, ...res,
     events_per_second: res.requests_per_second * batch,
     body_bytes: bodies.bytes,
-    server_cpu_ms_per_request: (cpu * 1000) / res.requests,
+    server_cpu_ms_per_request: (cpu[0]! * 1000) / res.requests,
+    proxy_cpu_ms_per_request: (cpu[1]! * 1000) / res.requests,
   };
 }
 

@@ -59,7 +59,7 @@ export function resultRows(r: Results): string[][] {
     rows.push([
       "ingest", `${c.target} batch ${c.batch} x${c.connections} conn ${c.assets} asset${c.assets > 1 ? "s" : ""}`,
       f0(c.requests_per_second), f0(c.events_per_second), f1(c.latency_ms.p50), f1(c.latency_ms.p95), f1(c.latency_ms.p99),
-      `cpu ${f2(c.server_cpu_ms_per_request)} ms/req` + (other ? `; ${pct(c.requests_per_second / other.requests_per_second)} of no-op, p99 x${f2(c.latency_ms.p99 / other.latency_ms.p99)}` : ""),
+      `cpu ${f2(c.server_cpu_ms_per_request)} ms/req (+${f2(c.proxy_cpu_ms_per_request)} dev proxy)` + (other ? `; ${pct(c.requests_per_second / other.requests_per_second)} of no-op, p99 x${f2(c.latency_ms.p99 / other.latency_ms.p99)}` : ""),
     ]);
   }
   for (const d of r.in_do ?? []) {

@@ -18,6 +18,8 @@ export interface Server {
   bridge: Bridge;
   /** The workerd process that runs the Worker and its objects. */
   workerd: number;
+  /** wrangler dev's proxy workerd (local only: production has no such hop). */
+  proxy: number;
   /** Stop wrangler and delete its state. */
   stop(): Promise<void>;
 }
@@ -56,6 +58,7 @@ function run(cmd: string, args: string[], cwd?: string): string {
 /**
  * Export `rev` (default HEAD) with `git archive` and link node_modules in, or use the working
  * tree as it is. Exporting a commit keeps others' unfinished edits out of the measurement.
+ * test/bench/ (the no-op and instrumented workers) is this harness's own, whatever the commit.
  */
 export function sourceTree(rev: string | null): SourceTree {
   const commit = run("git", ["rev-parse", "--short=12", rev ?? "HEAD"]).trim();
@@ -64,6 +67,9 @@ export function sourceTree(rev: string | null): SourceTree {
   const tar = spawnSync("git", ["archive", "--format=tar", commit], { maxBuffer: 1 << 30 });
   if (tar.status !== 0) throw new Error(`git archive ${commit}: ${tar.stderr}`);
   spawnSync("tar", ["-x", "-C", root], { input: tar.stdout });
+  // The benchmark's own workers come with this harness, so any commit can be measured by it.
+  rmSync(join(root, "test/bench"), { recursive: true, force: true });
+  cpSync(resolve("test/bench"), join(root, "test/bench"), { recursive: true });
   symlinkSync(resolve("node_modules"), join(root, "node_modules"));
   // The bridge serves the dashboard as static assets; wrangler needs build/assets to exist.
   run(process.execPath, ["scripts/build-dashboard.ts"], root);
@@ -101,12 +107,16 @@ export function snapshot(kind: ServerKind, root: string): Snapshot {
 export async function startServer(snap: Snapshot, env: Record<string, string> = {}, inspectorPort?: number): Promise<Server> {
   const bridge = await startBridge({ config: snap.config, env: { ...BENCH_ENV, ...env }, ...(inspectorPort ? { inspectorPort } : {}) });
   const stop = () => bridge.stop();
-  const workerd = descendants(bridge.pid).find((pid) => cmdline(pid).includes("workerd"));
-  if (workerd === undefined) {
+  // wrangler dev runs two workerd processes: its proxy (which every request passes through
+  // first) and the runtime of the Worker and its objects (the one with the inspector).
+  const all = descendants(bridge.pid).filter((pid) => cmdline(pid).includes("workerd"));
+  const workerd = all.find((pid) => cmdline(pid).includes("--inspector-addr"));
+  const proxy = all.find((pid) => pid !== workerd);
+  if (workerd === undefined || proxy === undefined) {
     await stop();
-    throw new Error(`no workerd process under wrangler (pid ${bridge.pid})`);
+    throw new Error(`expected wrangler (pid ${bridge.pid}) to run a proxy and a runtime workerd, found ${all.length} workerd processes`);
   }
-  return { bridge, workerd, stop };
+  return { bridge, workerd, proxy, stop };
 }
 
 /** Delete a snapshot's files. */
