@@ -29,6 +29,9 @@ export default defineConfig({
                 ALERT_WEBHOOK_TEST_SECRET: "webhook-test-secret-not-a-secret",
                 // A secret that is set but empty (an operator mistake): treated as not set.
                 EMPTY_TEST_SECRET: "",
+                // Export destinations' credentials (the fake Splunk and Elasticsearch record what they get).
+                SPLUNK_TEST_TOKEN: "splunk-test-token-not-a-secret",
+                ELASTIC_TEST_API_KEY: "elastic-test-key-not-a-secret",
                 // Credentials of an S3 evidence store that is down (*.down.test answers 503).
                 EVIDENCE_TEST_S3_KEY_ID: "AKIDDOWNSTORE",
                 EVIDENCE_TEST_S3_SECRET: "down-store-secret-not-a-secret",

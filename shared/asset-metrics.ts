@@ -25,7 +25,12 @@ export interface AssetMetrics {
   /** Raw spill: segments written, and lines let go after the store failed too long (counters). */
   raw_spill_segments_total: number;
   raw_spill_dropped_total: number;
+  /** Export events per destination and result (counters); absent in older reports. */
+  export_events_total?: Record<string, Record<ExportResult, number>>;
 }
+
+export const EXPORT_RESULTS = ["sent", "dlq", "skipped"] as const;
+export type ExportResult = (typeof EXPORT_RESULTS)[number];
 
 /** Members added after the first reports: absent in an older report means 0. */
 const LATER_SCALARS = ["evidence_uploads_pending", "raw_spill_segments_total", "raw_spill_dropped_total"] as const;
@@ -47,6 +52,16 @@ export function decodeAssetMetrics(u: unknown): AssetMetrics | null {
   if (!isObject(forward) || !isObject(alerts)) return null;
   if (!SCALARS.every((k) => count(u[k])) || !FORWARD_RESULTS.every((r) => count(forward[r]))) return null;
   if (!LATER_SCALARS.every((k) => u[k] === undefined || count(u[k]))) return null;
+  let exports: Record<string, Record<ExportResult, number>> | undefined;
+  if (u.export_events_total !== undefined) {
+    if (!isObject(u.export_events_total)) return null;
+    const entries: [string, Record<ExportResult, number>][] = [];
+    for (const [name, v] of Object.entries(u.export_events_total)) {
+      if (!isObject(v) || !EXPORT_RESULTS.every((r) => count(v[r]))) return null;
+      if (name.length > 0 && name.length <= METRICS_MAX_RULE_NAME_LENGTH && entries.length < 5) entries.push([name, { sent: v.sent as number, dlq: v.dlq as number, skipped: v.skipped as number }]);
+    }
+    exports = Object.fromEntries(entries);
+  }
   const fired: [string, number][] = [];
   for (const [rule, n] of Object.entries(alerts)) {
     if (!count(n)) return null;
@@ -63,5 +78,6 @@ export function decodeAssetMetrics(u: unknown): AssetMetrics | null {
     evidence_uploads_pending: (u.evidence_uploads_pending as number | undefined) ?? 0,
     raw_spill_segments_total: (u.raw_spill_segments_total as number | undefined) ?? 0,
     raw_spill_dropped_total: (u.raw_spill_dropped_total as number | undefined) ?? 0,
+    ...(exports ? { export_events_total: exports } : {}),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_COUNTING_RULES } from "./aggregates/counting-rules.ts";
 import { defaultRetention, type ConfigVars } from "./config.ts";
-import type { AlertRule, EvidenceStoreConfig, TenantConfig } from "./tenant-config.ts";
+import type { AlertRule, EvidenceStoreConfig, ExportDestination, TenantConfig } from "./tenant-config.ts";
 
 export interface ForwardingConfig {
   mode: "http" | "off";
@@ -34,6 +34,8 @@ export interface AssetRules {
   raw_spill: boolean;
   /** The tenant's evidence store (null: R2), secrets by name only: where raw segments go. */
   store: EvidenceStoreConfig | null;
+  /** Export destinations (docs/exports.md), secrets by name only. */
+  exports: ExportDestination[];
 }
 
 export const DEFAULT_FORWARD_INTERVAL_SECONDS = 60;
@@ -62,6 +64,7 @@ export function assetRules(vars: ConfigVars, config: TenantConfig | undefined): 
     summary_days: config?.retention_days?.summary ?? defaultRetention(vars).summary,
     raw_spill: config?.raw_spill === true,
     store: config?.evidence_store ?? null,
+    exports: config?.exports ?? [],
   };
   if (config) cache.set(config, rules);
   return rules;

@@ -182,3 +182,11 @@ export const RETENTION_MAX_REPORTED_ERRORS = 50;
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /** Answers longer than this are not recorded for replay (ingest answers are a few KiB at most). */
 export const IDEMPOTENCY_MAX_BODY_BYTES = 64 * 1024;
+/** Exports: an asset's object batches new events for export at most this long after they are stored ... */
+export const EXPORT_DELAY_MS = 5_000;
+/** ... builds at most this many batches per destination per alarm run ... */
+export const EXPORT_BATCHES_PER_RUN = 10;
+/** ... and stops building while this many batches of a destination wait to be sent (it is down). */
+export const EXPORT_MAX_QUEUED_BATCHES = 20;
+/** Exports: a batch holds at most this many bytes of events (whole events; at least one). */
+export const EXPORT_BATCH_MAX_BYTES = 1024 * 1024;

@@ -34,6 +34,7 @@ export const PROBLEM_CODES = {
   rate_limited: [429, "Too many requests"],
   internal: [500, "Internal error"],
   store_unreachable: [502, "Evidence store unreachable"],
+  destination_unreachable: [502, "Export destination unreachable"],
   unavailable: [503, "Temporarily unavailable"],
 } as const satisfies Record<string, readonly [number, string]>;
 

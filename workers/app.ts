@@ -28,6 +28,7 @@ import { splunkHec } from "./routes/splunk-hec.ts";
 import { alerts } from "./routes/alerts.ts";
 import { apiDocs } from "./routes/api-docs.ts";
 import { forwarding } from "./routes/forwarding.ts";
+import { exportsAdmin } from "./routes/exports.ts";
 import { summary } from "./routes/summary.ts";
 import { tail } from "./routes/tail.ts";
 
@@ -71,6 +72,7 @@ app.route("/", assets);
 app.route("/", summary);
 app.route("/", alerts);
 app.route("/", forwarding);
+app.route("/", exportsAdmin);
 app.route("/", evidence);
 app.route("/", bundles);
 app.route("/", jwks);

@@ -9,7 +9,7 @@ import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
 import { storedLine, type PreparedEvent } from "../../shared/events.ts";
-import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, HELD_DATABASE_MAX_BYTES, UPLOAD_PENDING_MAX_MS, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
+import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, HELD_DATABASE_MAX_BYTES, EXPORT_DELAY_MS, UPLOAD_PENDING_MAX_MS, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { assetObjectName, tenantObjectName, type Env } from "../env.ts";
@@ -29,6 +29,7 @@ import type { AssetRules } from "../../shared/asset-rules.ts";
 import { log } from "../../shared/log.ts";
 import { RollupStore } from "./rollups.ts";
 import { spill, type SpillState } from "./raw-spill.ts";
+import { exportCounters, produceExports } from "./exporter.ts";
 import { summarize, type SummaryQuery, type AssetSummary } from "./summary.ts";
 import type { AssetMetrics } from "../../shared/asset-metrics.ts";
 import { ALERT_SOURCE } from "../../shared/events.ts";
@@ -55,7 +56,7 @@ export type AlertActionResult = { ok: true; alert: AlertView } | { ok: false; er
 
 const LEVEL_CHARS: Record<string, string> = { CRITICAL: "C", ERROR: "E", WARN: "W", INFO: "I", DEBUG: "D" };
 /** Rules of an append that carries none (direct RPC use): no alerts, the default counting rule, no forwarding. */
-const DEFAULT_ASSET_RULES: AssetRules = { alert_rules: [], alert_webhook: null, counting_rules: ["waf-blocks"], forwarding: null, summary_days: 30, raw_spill: false, store: null };
+const DEFAULT_ASSET_RULES: AssetRules = { alert_rules: [], alert_webhook: null, counting_rules: ["waf-blocks"], forwarding: null, summary_days: 30, raw_spill: false, store: null, exports: [] };
 /** An alarm step that threw is tried again after this long. */
 const ALARM_STEP_RETRY_MS = 60_000;
 /** Housekeeping (rollup retention, alert state pruning) runs at most this often. */
@@ -138,6 +139,13 @@ export class AssetLog extends DurableObject<Env> {
       fetch: (input, init) => fetch(input, init),
       webhook: () => this.#storedRules().alert_webhook ?? null,
       refuse: (url) => endpointRefusal(url, env.ALLOW_INSECURE_STORE_ENDPOINTS === "true"),
+      exports: () => this.#storedRules().exports ?? [],
+      onExport: (payload, result) => {
+        const counters = exportCounters({ meta: (k) => this.#meta(k) });
+        const c = (counters[payload.destination] ??= { queued: 0, sent: 0, dlq: 0, skipped: 0 });
+        c[result] += payload.events;
+        this.#setMeta("export_counters", JSON.stringify(counters));
+      },
     });
     this.#ready = hasSchema(this.#sql);
     if (this.#ready) {
@@ -209,6 +217,7 @@ export class AssetLog extends DurableObject<Env> {
     const forwardAt = this.#forwarder.noteAppend(rts);
     if (forwardAt !== null) this.#armTrim(forwardAt);
     if (webhookQueued) this.#armTrim(rts);
+    if (rules.exports?.length) this.#armTrim(rts + EXPORT_DELAY_MS);
     if (this.#meta("housekeeping_next") === undefined) {
       rowsWritten += this.#setMeta("housekeeping_next", String(rts + HOUSEKEEPING_INTERVAL_MS));
       this.#armTrim(rts + HOUSEKEEPING_INTERVAL_MS);
@@ -419,6 +428,7 @@ export class AssetLog extends DurableObject<Env> {
       ["spill", () => this.#spillStep(now)],
       ["trim", () => this.#trimStep(now)],
       ["upload", () => this.#uploadStep(now)],
+      ["export", () => this.#exportStep(now)],
       ["forward", () => this.#forwarder.run(now, this.#head.lastRts)],
       ["housekeeping", () => this.#housekeeping(now)],
     ];
@@ -492,6 +502,7 @@ export class AssetLog extends DurableObject<Env> {
       evidence_uploads_pending: this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM bundles WHERE upload_status = 'pending'").one().n,
       raw_spill_segments_total: spill?.segments ?? 0,
       raw_spill_dropped_total: spill?.dropped ?? 0,
+      export_events_total: Object.fromEntries(Object.entries(exportCounters({ meta: (k) => this.#meta(k) })).map(([d, c]) => [d, { sent: c.sent, dlq: c.dlq, skipped: c.skipped }])),
     };
   }
 
@@ -595,6 +606,18 @@ export class AssetLog extends DurableObject<Env> {
     } finally {
       this.#pinnedFrom = Infinity;
     }
+  }
+
+  /** Queue export batches of what was stored since each destination's cursor; when to run again, or null. */
+  #exportStep(now: number): number | null {
+    const dests = this.#storedRules().exports ?? [];
+    const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
+    if (!dests.length || !ring) return null;
+    const win = ringWindow(this.#sql, this.#head, ring, now);
+    const [tenant, asset] = this.#identity();
+    const more = this.ctx.storage.transactionSync(() =>
+      produceExports({ sql: this.#sql, tenant, asset, meta: (k) => this.#meta(k), setMeta: (k, v) => this.#setMeta(k, v) }, dests, win.start, win.end, now));
+    return more ? now + 1000 : null;
   }
 
   /** Trimming stays below this seq: a seal in progress, a bundle whose upload is pending, lines not yet spilled. */

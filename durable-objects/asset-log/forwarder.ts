@@ -10,6 +10,8 @@ import {
 } from "../../shared/limits.ts";
 import { SERVICE_VERSION } from "../../shared/version.ts";
 import type { AlertWebhook, ForwardingConfig } from "../../shared/asset-rules.ts";
+import type { ExportDestination } from "../../shared/tenant-config.ts";
+import type { ExportPayload } from "./exporter.ts";
 import { toHex } from "../../shared/hex.ts";
 import type { AlertView } from "./alert-records.ts";
 import type { RollupStore } from "./rollups.ts";
@@ -38,8 +40,7 @@ export interface WebhookPayload {
   body: { type: "alert.opened"; tenant: string; asset: string; alert: AlertView };
 }
 
-export type ForwardPayload = FixopsPayload | WebhookPayload;
-type Target = ForwardPayload["target"];
+export type ForwardPayload = FixopsPayload | WebhookPayload | ExportPayload;
 
 /** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>` on webhook posts. */
 export const WEBHOOK_SIGNATURE_HEADER = "X-Telemetry-Bridge-Signature";
@@ -67,6 +68,10 @@ interface Deps {
   webhook: () => AlertWebhook | null;
   /** Why an outbound URL may not be called (endpoint policy), or null. */
   refuse: (url: string) => string | null;
+  /** The tenant's export destinations, as the last append recorded them. */
+  exports: () => readonly ExportDestination[];
+  /** An export batch's outcome (sent, or dead-lettered), for the per-destination counters. */
+  onExport: (payload: ExportPayload, result: "sent" | "dlq") => void;
   random?: () => number;
 }
 
@@ -128,7 +133,8 @@ export class Forwarder {
   async run(now: number, lastRts: number): Promise<number | null> {
     const cfg = this.config();
     const hook = this.#d.webhook();
-    const targets: Target[] = [];
+    const exports = new Map(this.#d.exports().map((d) => [`export:${d.name}`, d]));
+    const targets: string[] = [...exports.keys()];
     if (cfg?.mode === "http") targets.push("fixops");
     if (hook) targets.push("webhook");
     if (!targets.length) return null;
@@ -150,7 +156,11 @@ export class Forwarder {
       )
       .toArray();
     for (const row of due) {
-      await this.#send(row, now, row.target === "webhook" ? () => this.#postWebhook(hook!, row.payload) : () => this.#post(cfg!, row.id, JSON.parse(row.payload) as FixopsPayload));
+      const dest = exports.get(row.target);
+      const post = dest ? () => this.#postExport(dest, JSON.parse(row.payload) as ExportPayload)
+        : row.target === "webhook" ? () => this.#postWebhook(hook!, row.payload)
+        : () => this.#post(cfg!, row.id, JSON.parse(row.payload) as FixopsPayload);
+      await this.#send(row, now, post);
     }
     const pending = this.#d.sql.exec<{ t: number | null }>(`SELECT MIN(next_at) AS t FROM outbox WHERE ${among}`, ...targets).one().t;
     const times = [next, pending].filter((t): t is number => t !== null);
@@ -232,7 +242,9 @@ export class Forwarder {
     // Anything thrown (a bad stored payload, a crypto error) is this row's failure, not the alarm's.
     const error = await post().catch((e: unknown) => `internal: ${String((e as Error).message ?? e).slice(0, 200)}`);
     const counters = this.counters();
+    const exported = row.target.startsWith("export:") ? (JSON.parse(row.payload) as ExportPayload) : null;
     if (error === null) {
+      if (exported) this.#d.onExport(exported, "sent");
       counters.success++;
       this.#d.sql.exec("DELETE FROM outbox WHERE id = ?", row.id);
     } else {
@@ -240,6 +252,7 @@ export class Forwarder {
       const attempts = row.attempts + 1;
       if (attempts >= FORWARD_MAX_ATTEMPTS) {
         counters.dlq++;
+        if (exported) this.#d.onExport(exported, "dlq");
         this.#d.sql.exec(
           "INSERT INTO dlq (id, payload, attempts, created_at, failed_at, last_error, target) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET attempts = excluded.attempts, failed_at = excluded.failed_at, last_error = excluded.last_error",
           row.id, row.payload, attempts, row.created_at, now, error, row.target,
@@ -284,6 +297,43 @@ export class Forwarder {
       });
       await res.body?.cancel();
       return res.ok ? null : `FixOps answered ${res.status}`;
+    } catch (e) {
+      return (e as Error).name === "TimeoutError" ? `no answer within ${FORWARD_TIMEOUT_MS} ms` : "network error";
+    }
+  }
+
+  /** POST an export batch; null on 2xx (and, for Elasticsearch, no item errors), else why not. */
+  async #postExport(dest: ExportDestination, payload: ExportPayload): Promise<string | null> {
+    const token = this.#d.secret(dest.token_ref);
+    if (!token) return `the secret ${dest.token_ref} is not set`;
+    const refused = this.#d.refuse(dest.url);
+    if (refused) return `export url refused: ${refused}`;
+    const splunk = dest.type === "splunk_hec";
+    try {
+      const res = await this.#d.fetch(dest.url, {
+        method: "POST",
+        headers: {
+          "Content-Type": splunk ? "application/json" : "application/x-ndjson",
+          Authorization: splunk ? `Splunk ${token}` : `ApiKey ${token}`,
+          "User-Agent": `telemetry-bridge/${SERVICE_VERSION}`,
+        },
+        body: payload.body, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS), redirect: "manual",
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return `${dest.type} answered ${res.status}`;
+      }
+      if (splunk) {
+        await res.body?.cancel();
+        return null;
+      }
+      // _bulk answers 200 even when items failed; those are retried with the batch (same _ids: no duplicates).
+      const answer = (await res.json().catch(() => null)) as { errors?: boolean; items?: { index?: { status?: number } }[] } | null;
+      if (answer?.errors) {
+        const failed = (answer.items ?? []).filter((i) => (i.index?.status ?? 500) >= 300).length;
+        return `elasticsearch refused ${failed} of ${payload.events} documents`;
+      }
+      return null;
     } catch (e) {
       return (e as Error).name === "TimeoutError" ? `no answer within ${FORWARD_TIMEOUT_MS} ms` : "network error";
     }

@@ -2,7 +2,7 @@
  * The per-asset series, from the AssetMetrics each AssetLog last reported to its tenant's
  * index. Pure: the caller fetches the reports.
  */
-import { FORWARD_RESULTS, type AssetMetrics } from "../../shared/asset-metrics.ts";
+import { EXPORT_RESULTS, FORWARD_RESULTS, type AssetMetrics } from "../../shared/asset-metrics.ts";
 import type { Labels, MetricFamily, ScalarFamily } from "./exposition.ts";
 
 export interface AssetReport {
@@ -28,6 +28,11 @@ const FAMILIES: { type: "counter" | "gauge"; name: string; help: string; pick: P
     pick: (m, base) => Object.entries(m.alerts_fired_total).map(([rule, value]) => ({ labels: { ...base, rule }, value })),
   },  { type: "gauge", name: "evidence_uploads_pending", help: "Evidence bundles sealed but not yet stored (retried by the asset).", pick: (m, base) => [{ labels: base, value: m.evidence_uploads_pending }] },
   { type: "counter", name: "raw_spill_segments_total", help: "Raw segments written to the store as lines left the ring buffer.", pick: (m, base) => [{ labels: base, value: m.raw_spill_segments_total }] },
+  {
+    type: "counter", name: "export_events_total", help: "Events exported per destination: sent, dead-lettered, or skipped (evicted before they were queued).",
+    pick: (m, base) => Object.entries(m.export_events_total ?? {}).flatMap(([destination, r]) =>
+      EXPORT_RESULTS.map((result) => ({ labels: { ...base, destination, result }, value: r[result] }))),
+  },
   { type: "counter", name: "raw_spill_dropped_total", help: "Lines let go unspilled after the store failed for too long.", pick: (m, base) => [{ labels: base, value: m.raw_spill_dropped_total }] },
 ];
 

@@ -143,10 +143,10 @@ admin.get("/v1/admin/tenants/:tenant/config", async (c) => {
 
 /**
  * Parts of a tenant's config only the operator may set: quotas, and everything that names an
- * operator secret, or where one is sent (the evidence sink, the FixOps URL, the alert webhook). A tenant admin's PUT keeps the stored values of these
+ * operator secret, or where one is sent (the evidence sink, the FixOps URL, the alert webhook, exports). A tenant admin's PUT keeps the stored values of these
  * (when it leaves them out) and is refused when it changes them.
  */
-const OPERATOR_ONLY = ["quotas", "evidence_store", "alert_webhook"] as const;
+const OPERATOR_ONLY = ["quotas", "evidence_store", "alert_webhook", "exports"] as const;
 
 function guardOperatorFields(stored: TenantConfig, incoming: TenantConfig): TenantConfig {
   const out: TenantConfig = { ...incoming };
