@@ -8,7 +8,15 @@
  * are measured too, for the cost model.
  */
 import type { Server } from "./servers.ts";
-import { pureSteps } from "./steps.ts";
+
+/**
+ * steps.ts runs the Worker's and the DO's own code, so it typechecks with the Worker types
+ * (via instrumented/breakdown.ts); loaded by a computed specifier, the Node program does not
+ * pull the Durable Object sources in.
+ */
+const STEPS_MODULE = "./steps.ts";
+const pureSteps = async (batches: number): Promise<Record<string, number>> =>
+  ((await import(STEPS_MODULE)) as { pureSteps: (b: number) => Promise<Record<string, number>> }).pureSteps(batches);
 
 /** Microseconds per event of each step of ingest and append, in workerd and in plain Node. */
 export interface Breakdown {
