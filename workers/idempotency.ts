@@ -2,7 +2,7 @@
  * Idempotency-Key on ingest routes (docs/ingest.md): the first final answer to a key (scoped to
  * the sending credential) is recorded in the tenant's object for 24 h; a retry with the same
  * content gets that answer again with `Idempotent-Replay: true`; the same key with other content
- * is 422. Answers a retry could change (429, 5xx) are not recorded. Each asset's object still
+ * is 422. Answers a retry could change (207, 429, 5xx) are not recorded. Each asset's object still
  * drops redelivered batches on its own, which covers retries racing the first request.
  */
 import type { Context, MiddlewareHandler } from "hono";
@@ -72,7 +72,8 @@ export const recordIdempotentAnswer: MiddlewareHandler<AppEnv> = async (c, next)
   await next();
   const noted = c.get("idempotency");
   const status = c.res.status;
-  if (!noted || c.res.headers.get("idempotent-replay") || status === 429 || status >= 500) return;
+  // 207 too: it asks for a retry of the assets that failed, which a replay would never store.
+  if (!noted || c.res.headers.get("idempotent-replay") || status === 207 || status === 429 || status >= 500) return;
   const body = await c.res.clone().text();
   if (utf8Length(body) > IDEMPOTENCY_MAX_BODY_BYTES) return;
   const record: IdempotencyRecord = { fingerprint: noted.fingerprint, status, content_type: c.res.headers.get("content-type") ?? "application/json", body };
