@@ -104,6 +104,13 @@ export const SCHEMAS: Record<string, Schema> = {
     more: bool("work remains: run again to continue"), stopped_by: nullable(str()),
     by_tenant: arr(obj({ tenant: str(), deleted: retentionCounts, failed: retentionCounts })), failures: arr(anyObject()), failures_omitted: int(),
   }),
+  Version: obj({ service: str(), version: str(), api_version: str(), git_sha: str('"unknown" unless set at deploy'), build_time: str('"unknown" unless set at deploy') }),
+  System: obj({
+    service: str(), version: str(), now: time(), tenant: str(), ok: bool("every check passed"),
+    checks: map(obj({ ok: bool(), ms: int(), reason: str("class of failure (auth, network, config, unavailable, …)") }, ["reason"]), "tenant_object, asset_index, evidence_store"),
+    config: anyObject("effective ring buffer, retention, quotas, evidence store (provider, bucket), forwarding, rule counts; never a secret"),
+  }),
+  ExportTest: obj({ ok: bool(), destination: str(), type: str(undefined, { enum: ["splunk_hec", "elasticsearch"] }), status: int("the destination's HTTP status"), ms: int() }),
   FirehoseReply: obj({ requestId: str(), timestamp: int("epoch ms"), errorMessage: str() }, ["errorMessage"], "Firehose's own answer shape (also for errors)."),
   HecReply: obj({ text: str(), code: int("Splunk HEC code"), "invalid-event-number": int() }, ["invalid-event-number"], "Splunk HEC's own answer shape (also for errors)."),
   OtlpReply: obj({ partialSuccess: obj({ rejectedLogRecords: str(), errorMessage: str() }) }, ["partialSuccess"]),

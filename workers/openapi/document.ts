@@ -33,6 +33,7 @@ const PATH_PARAMS: Record<string, string> = {
   tenant: "Tenant id: 1-63 of [a-z0-9-].",
   key_id: "Key id: 16 hex digits.",
   file: "records.jsonl.gz, statement.dsse.json or metadata.json.",
+  name: "The export's name in the tenant config.",
 };
 
 function pathParams(path: string): Record<string, unknown>[] {

@@ -63,6 +63,10 @@ export const ADMIN_OPS: Record<string, Op> = {
     body: { schema: ref("StoreTestBody") }, responses: { "200": json(ref("StoreTest"), "Every step worked, with timings.") },
     problems: [...BODY_PROBLEMS, "store_unreachable"],
   },
+  "POST /v1/admin/tenants/{tenant}/exports/{name}/test": {
+    summary: "Send one probe event to a configured export destination (Splunk HEC, Elasticsearch)", tag: "admin", auth: "tenant_admin",
+    responses: { "200": json(ref("ExportTest"), "The destination took the probe.") }, problems: ["not_found", "destination_unreachable"],
+  },
   "POST /v1/admin/retention/run": {
     summary: "Run the retention pass now, as the hourly cron does", tag: "operations", auth: "operator", docs: "docs/retention.md",
     params: [{ name: "now", in: "query", description: 'Judge ages at this ISO time (only with RETENTION_TEST_CLOCK = "true").' }],

@@ -11,6 +11,14 @@ const toDashboard: Op = {
 export const META_OPS: Record<string, Op> = {
   "GET /health": health,
   "GET /v1/health": health,
+  "GET /v1/version": {
+    summary: "Service name, version, API version, git sha and build time", tag: "operations", auth: "public", docs: "docs/deploy.md",
+    responses: { "200": json(ref("Version"), "The running version.") },
+  },
+  "GET /v1/system": {
+    summary: "Live checks of what the caller's tenant depends on, and its effective config (no secrets)", tag: "operations", auth: "read",
+    responses: { "200": json(ref("System"), "Every check passed."), "503": json(ref("System"), "A check failed: ok false, the check says why.") },
+  },
   "GET /.well-known/jwks.json": {
     summary: "Evidence verification keys (public Ed25519 JWKs, retired ones included)", tag: "evidence", auth: "public", docs: "docs/evidence.md",
     responses: { "200": json(ref("Jwks"), "The keys.") }, problems: ["unavailable"],
