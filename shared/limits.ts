@@ -101,6 +101,36 @@ export const FORWARD_DLQ_MAX = 1_000;
 /** Cooldown of an alert rule that names none: a rule fires again for the same key after this long. */
 export const DEFAULT_ALERT_COOLDOWN_SECONDS = 300;
 
+/** Enrichment: address fields one tenant config may name for look-ups. */
+export const MAX_ENRICHMENT_IP_FIELDS = 16;
+/** Enrichment: indicator lists per tenant, entries (CIDRs or addresses) per list, labels per entry. */
+export const MAX_INDICATOR_LISTS = 20;
+export const MAX_INDICATORS_PER_LIST = 50_000;
+export const MAX_INDICATOR_LABELS = 8;
+/** Enrichment: ranges in a tenant's ASN table. */
+export const MAX_ASN_RANGES = 100_000;
+/** Enrichment: all of a tenant's encoded range tables together, bytes (one RPC message and one isolate's cache share). */
+export const MAX_RANGE_TABLES_BYTES = 16 * 1024 * 1024;
+/** Enrichment: an encoded table is stored in rows of at most this many bytes (DO SQLite rows cap at 2 MB). */
+export const RANGE_TABLE_PART_BYTES = 1024 * 1024;
+/** Enrichment: an isolate asks the tenant's object whether its tables changed at most this often. */
+export const ENRICHMENT_TABLES_CHECK_MS = 5_000;
+/** Enrichment: decoded tables one isolate keeps, all tenants together, bytes (least recently used go first). */
+export const ENRICHMENT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
+/** Redaction: selectors per key list, custom patterns per profile, and a custom pattern's length. */
+export const MAX_REDACTION_KEYS = 100;
+export const MAX_REDACTION_CUSTOM_PATTERNS = 16;
+export const MAX_REDACTION_PATTERN_CHARS = 256;
+/** Redaction: bounds of max_string_length, UTF-16 code units. */
+export const MIN_REDACTION_STRING_CHARS = 16;
+export const MAX_REDACTION_STRING_CHARS = 256 * 1024;
+/** Redaction: distinct counter reasons a tenant keeps (more are counted as "other"). */
+export const MAX_REDACTION_REASONS = 64;
+/** Redaction: an isolate sends its counters to the tenant's object at most this long after the first. */
+export const REDACTION_COUNTS_FLUSH_MS = 1_000;
+/** Network ingest: refused records listed one by one in a 207 or 422 answer (its counts include them all). */
+export const MAX_REPORTED_RECORD_ERRORS = 100;
+
 /** GET /metrics: per-isolate series keep at most this many tenants (later ones share one "_other" bucket). */
 export const METRICS_MAX_TENANTS_PER_ISOLATE = 1_000;
 /** GET /metrics with a tenant key: asset series for at most this many assets (in id order). */
