@@ -8,6 +8,8 @@ import { MAX_ASSET_ID_LENGTH } from "./limits.ts";
 export const EVENT_SOURCES = [
   "fixops", "http", "aws.cloudwatch", "aws.firehose", "gcp.pubsub",
   "azure.eventhub", "azure.eventgrid", "otlp", "splunk.hec",
+  // Network telemetry (POST /v1/ingest/flows, /v1/ingest/zeek): added with those routes, existing values unchanged.
+  "network.flow", "zeek.conn",
 ] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 /** Lines the bridge writes itself: alert openings and lifecycle changes (docs/alerts.md). */
