@@ -8,14 +8,21 @@ type ChunkRow = { first_seq: number; end_seq: number; lines: string };
 
 export function* readLines(sql: SqlStorage, first: number, end: number): Generator<string> {
   let cursor = first;
+  // Pages are looked up on the primary key (first_seq): the chunk holding `first`, then onwards.
+  // (Filtering on end_seq instead made every page scan from the oldest chunk: rows read grew
+  // with the square of the window.)
+  const start = sql
+    .exec<{ first_seq: number }>("SELECT first_seq FROM chunks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1", first)
+    .toArray()[0]?.first_seq ?? first;
+  let from = start;
   while (cursor < end) {
     const rows = sql
       .exec<ChunkRow>(
-        "SELECT first_seq, end_seq, lines FROM chunks WHERE end_seq > ? AND first_seq < ? ORDER BY first_seq LIMIT ?",
-        cursor, end, BUNDLE_READ_PAGE_CHUNKS,
+        "SELECT first_seq, end_seq, lines FROM chunks WHERE first_seq >= ? AND first_seq < ? ORDER BY first_seq LIMIT ?",
+        from, end, BUNDLE_READ_PAGE_CHUNKS,
       )
       .toArray();
-    if (!rows.length || rows[0]!.first_seq > cursor) {
+    if (!rows.length || rows[0]!.first_seq > cursor || rows[0]!.end_seq <= cursor) {
       // Seals pin their range against trimming, so this means corrupted storage.
       throw new Error(`stored lines missing from seq ${cursor}`);
     }
@@ -25,6 +32,7 @@ export function* readLines(sql: SqlStorage, first: number, end: number): Generat
       if (cursor > row.first_seq) text = text.slice(lineOffset(text, cursor - row.first_seq));
       yield text;
       cursor = Math.min(row.end_seq, end);
+      from = row.end_seq;
     }
   }
 }
