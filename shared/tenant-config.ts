@@ -6,6 +6,8 @@
  */
 import { RE2JS } from "re2js";
 import { LEVELS } from "./levels.ts";
+import { decodeEnrichmentConfig, type EnrichmentConfig } from "./enrichment/config.ts";
+import { decodeRedactionProfile, type RedactionProfile } from "./redaction/profile.ts";
 import { ALERT_MAX_MIN_COUNT, ALERT_PATTERN_MAX, DEFAULT_ALERT_COOLDOWN_SECONDS, MAX_RING_MAX_LINES, MAX_RING_MAX_SECONDS } from "./limits.ts";
 import type { FieldIssue } from "./problem.ts";
 import { err, ok, type Result } from "./result.ts";
@@ -124,11 +126,15 @@ export interface TenantConfig {
   asset_mapping?: { record_field?: string; aliases?: Record<string, string> };
   quotas?: Partial<Quotas>;
   jwt?: { issuers: JwtIssuer[] };
+  /** ASN, threat-intel and sender-geo enrichment at ingest (docs/enrichment-and-redaction.md). */
+  enrichment?: EnrichmentConfig;
+  /** The redaction profile applied at ingest before anything is stored (docs/enrichment-and-redaction.md). */
+  redaction?: RedactionProfile;
 }
 
 export const TOP_KEYS = [
   "ring_buffer", "retention_days", "evidence_store", "forwarding", "exports", "counting_rules", "latency_fields",
-  "alert_rules", "alert_webhook", "raw_spill", "asset_mapping", "quotas", "jwt",
+  "alert_rules", "alert_webhook", "raw_spill", "asset_mapping", "quotas", "jwt", "enrichment", "redaction",
 ] as const;
 const NAME = { max: 64, re: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, what: "a name of 1-64 [A-Za-z0-9._-]" };
 const ASSET = { max: 128, re: /^[A-Za-z0-9._:/@-]+$/, what: "an asset id (1-128 of [A-Za-z0-9._:/@-])" };
@@ -451,5 +457,7 @@ export function decodeTenantConfig(u: unknown): Result<TenantConfig, FieldIssue[
     }
   }
   if (has("jwt")) out.jwt = jwt(input.jwt, "/jwt", issues);
+  if (has("enrichment")) out.enrichment = decodeEnrichmentConfig(input.enrichment, "/enrichment", issues);
+  if (has("redaction")) out.redaction = decodeRedactionProfile(input.redaction, "/redaction", issues);
   return issues.list.length ? err(issues.list) : ok(out);
 }
