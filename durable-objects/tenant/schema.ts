@@ -74,4 +74,26 @@ export const TENANT_MIGRATIONS = [
      created_at INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX idempotency_age ON idempotency (created_at);`,
+  // Enrichment range tables (durable-objects/tenant/range-store.ts): one row per table, its bytes in
+  // parts under the row limit, one version for all (changed by every upload or delete); and the
+  // redaction counters by reason (docs/enrichment-and-redaction.md).
+  `CREATE TABLE range_tables (
+     name TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     entries INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE range_parts (
+     name TEXT NOT NULL,
+     part INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     PRIMARY KEY (name, part)
+   );
+   CREATE TABLE range_version (version INTEGER NOT NULL);
+   INSERT INTO range_version (version) VALUES (0);
+   CREATE TABLE redaction_totals (
+     reason TEXT PRIMARY KEY,
+     n INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ] as const;

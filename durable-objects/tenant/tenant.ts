@@ -14,6 +14,9 @@ import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { DIRECTORY_OBJECT_NAME, type Env } from "../env.ts";
 import { maskedKey, newApiKey } from "./api-key.ts";
 import { TENANT_MIGRATIONS } from "./schema.ts";
+import {
+  addRedactionCounts, deleteRange, listRanges, loadRanges, putRange, redactionCounts, type RangeKind, type RangeResult, type RangeTableInfo, type RangeTablesAnswer,
+} from "./range-store.ts";
 
 export interface TenantRecord {
   tenant_id: string;
@@ -425,6 +428,48 @@ export class Tenant extends DurableObject<Env> {
       if ((RETENTION_CLASSES as readonly string[]).includes(r.class)) totals[r.class as keyof RetentionCounts] = r.deleted;
     }
     return totals;
+  }
+
+  /** Replace an enrichment range table (bytes the edge built), with its version bump and audit entry in one transaction. */
+  async putRangeTable(kind: RangeKind, name: string, data: Uint8Array, entries: number, actor: string): Promise<RangeResult<RangeTableInfo & { version: number }>> {
+    if (!this.#row()) return { ok: false, error: { code: "tenant_not_found" } };
+    return this.ctx.storage.transactionSync(() => {
+      const res = putRange(this.#sql, kind, name, data, entries, Date.now());
+      if (res.ok) this.#audit(actor, kind === "asn" ? "asn_ranges.put" : "indicators.put", kind === "asn" ? null : name, { entries, bytes: data.byteLength });
+      return res;
+    });
+  }
+
+  async deleteRangeTable(kind: RangeKind, name: string, actor: string): Promise<RangeResult<{ version: number }>> {
+    if (!this.#row()) return { ok: false, error: { code: "tenant_not_found" } };
+    return this.ctx.storage.transactionSync(() => {
+      const res = deleteRange(this.#sql, kind, name);
+      if (res.ok) this.#audit(actor, kind === "asn" ? "asn_ranges.delete" : "indicators.delete", kind === "asn" ? null : name, null);
+      return res;
+    });
+  }
+
+  async listRangeTables(): Promise<RangeResult<{ version: number; tables: RangeTableInfo[] }>> {
+    if (!this.#row()) return { ok: false, error: { code: "tenant_not_found" } };
+    return { ok: true, value: listRanges(this.#sql) };
+  }
+
+  /** The tables for the edge's enrichment cache: all of them, or just the version when `known` is current. */
+  async rangeTables(known: number | null): Promise<RangeTablesAnswer> {
+    if (!this.#row()) return { version: 0, tables: [] };
+    return loadRanges(this.#sql, known);
+  }
+
+  /** Add a batch of redaction counts by reason (from an isolate's buffer). */
+  async addRedactions(counts: Record<string, number>): Promise<void> {
+    if (!this.#row()) return;
+    this.ctx.storage.transactionSync(() => addRedactionCounts(this.#sql, counts));
+  }
+
+  /** Everything redacted at ingest for this tenant, by reason (GET /metrics). */
+  async redactionTotals(): Promise<Record<string, number>> {
+    if (!this.#row()) return {};
+    return redactionCounts(this.#sql);
   }
 
   async #insertKey(tenant: string, scopes: Scope[], name: string | null, expiresAt: number | null, rotatedFrom: string | null): Promise<CreatedKey> {
