@@ -8,6 +8,7 @@ import { compileRules, factsOf, type CompiledRules } from "../shared/aggregates/
 import { assetRules } from "../shared/asset-rules.ts";
 import type { RingConfig, TenantConfig } from "../shared/config.ts";
 import { canonicalize } from "../shared/evidence/jcs.ts";
+import { redactionProfileDigest } from "../shared/redaction/digest.ts";
 import type { PreparedEvent, TelemetryEvent } from "../shared/events.ts";
 import { APPEND_SLICE_MAX_BYTES, FANOUT_CONCURRENCY, MAX_ASSETS_PER_REQUEST, MAX_DECOMPRESSED_BYTES, MAX_RECORD_BYTES } from "../shared/limits.ts";
 import type { FieldIssue } from "../shared/problem.ts";
@@ -73,13 +74,16 @@ export async function fanOut(
 ): Promise<AssetOutcome[]> {
   const groups = [...prepare(events, compileRules(config))];
   const rules = assetRules(env, config);
+  // The redaction profile these records went through, for the asset's evidence (AssetRef does not declare it yet).
+  const digest = redactionProfileDigest(config);
   const outcomes: AssetOutcome[] = new Array(groups.length);
   let next = 0;
   const worker = async () => {
     while (next < groups.length) {
       const i = next++;
       const [asset, group] = groups[i]!;
-      outcomes[i] = await appendGroup(env, { tenant, asset, ring, rules, ...(eventsPerSecond > 0 ? { events_per_second: eventsPerSecond } : {}) }, group.events, group.bytes, dedupeKey);
+      const ref = { tenant, asset, ring, rules, ...(eventsPerSecond > 0 ? { events_per_second: eventsPerSecond } : {}), ...(digest ? { redaction_digest: digest } : {}) };
+      outcomes[i] = await appendGroup(env, ref, group.events, group.bytes, dedupeKey);
     }
   };
   await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, groups.length) }, worker));

@@ -15,6 +15,9 @@ import { spendQuota } from "../quota.ts";
 import { requestAsset } from "../request-asset.ts";
 import { RETRY_AFTER_SECONDS } from "../../shared/limits.ts";
 import { checkReplay, idempotencyKey } from "../idempotency.ts";
+import { enrichEvents, redactEvents, refuseReservedMembers, storedRedactions } from "../ingest-transforms.ts";
+import { countRedactions } from "../redaction-counters.ts";
+import type { RedactionCounts } from "../../shared/redaction/redact.ts";
 
 export type Decoder = (text: string, contentType: string | null, ctx: DecodeContext) => Decoded<TelemetryEvent[]>;
 
@@ -39,9 +42,12 @@ export async function decodeRequest(c: Context<AppEnv>, decoder: Decoder): Promi
  * Check quotas, store, and answer: 200 when every asset committed, 207 when some did,
  * 429 when quotas or every asset's cap refused, 503 when storage failed for all.
  */
-export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], sourceDedupeKey?: string): Promise<{ outcomes: AssetOutcome[]; accepted: number }> {
+export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], sourceDedupeKey?: string): Promise<{ outcomes: AssetOutcome[]; accepted: number; redactions?: RedactionCounts }> {
   const principal = c.get("principal");
   const config = c.get("tenantConfig");
+  // Redaction before anything else reads the records (workers/ingest-transforms.ts has the order and why).
+  refuseReservedMembers(config, events);
+  const redacted = redactEvents(c.env, config, events);
   // The client's Idempotency-Key wins; else the source's own redelivery identity, if it has one.
   const key = idempotencyKey(c);
   // The assets' batch de-duplication keys on the content too: once the 24 h record has expired, a
@@ -56,11 +62,14 @@ export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], 
   }
   // record_field yields to an asset the request names; aliases apply to every asset.
   applyAssetMapping(events, config?.asset_mapping, requestAsset(c.req.raw) !== undefined);
+  await enrichEvents(c, events);
   const outcomes = await fanOut(c.env, principal.tenant, effectiveRing(c.env, config), quotas.asset_events_per_second, events, dedupe, config);
   if (outcomes.length > 0 && outcomes.every((o) => o.duplicate)) c.header("Idempotent-Replay", "true");
   const accepted = outcomes.reduce((n, o) => n + o.accepted, 0);
   c.set("events", accepted);
   c.set("ingested", { events, outcomes });
+  const redactions = redacted ? storedRedactions(events, redacted, outcomes) : undefined;
+  if (redactions) countRedactions(c.env, (p) => c.executionCtx.waitUntil(p), principal.tenant, redactions);
   if (accepted === 0 && outcomes.some((o) => o.error)) {
     if (outcomes.every((o) => o.error === "rate_limited")) {
       const retry = retryAfter(outcomes);
@@ -70,7 +79,7 @@ export async function storeEvents(c: Context<AppEnv>, events: TelemetryEvent[], 
       headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
     });
   }
-  return { outcomes, accepted };
+  return redactions ? { outcomes, accepted, redactions } : { outcomes, accepted };
 }
 
 function retryAfter(outcomes: AssetOutcome[]): number {

@@ -11,6 +11,7 @@ import { assetFamilies, incompleteFamily } from "../metrics/asset-families.ts";
 import { operatorReports, tenantReports } from "../metrics/asset-reports.ts";
 import { edgeFamilies } from "../metrics/edge-metrics.ts";
 import { retentionFamily } from "../metrics/retention-family.ts";
+import { redactionFamily } from "../metrics/redaction-family.ts";
 import { EXPOSITION_CONTENT_TYPE, renderExposition, type MetricFamily } from "../metrics/exposition.ts";
 
 export const metrics = new Hono<AppEnv>();
@@ -20,11 +21,11 @@ metrics.get("/metrics", requireMetricsViewer, async (c) => {
   const families: MetricFamily[] = edgeFamilies(view);
   // Asset ids and alert rule names are tenant data: never in the public view.
   if (view.kind === "tenant") {
-    const { reports, retention, incomplete } = await tenantReports(c.env, view.tenant);
-    families.push(...assetFamilies(reports), retentionFamily(retention), incompleteFamily(["asset_cap"], incomplete));
+    const { reports, retention, redactions, incomplete } = await tenantReports(c.env, view.tenant);
+    families.push(...assetFamilies(reports), retentionFamily(retention), redactionFamily(redactions), incompleteFamily(["asset_cap"], incomplete));
   } else if (view.kind === "operator") {
-    const { reports, retention, incomplete } = await operatorReports(c.env);
-    families.push(...assetFamilies(reports), retentionFamily(retention), incompleteFamily(["tenant_cap", "asset_cap", "tenant_unavailable"], incomplete));
+    const { reports, retention, redactions, incomplete } = await operatorReports(c.env);
+    families.push(...assetFamilies(reports), retentionFamily(retention), redactionFamily(redactions), incompleteFamily(["tenant_cap", "asset_cap", "tenant_unavailable"], incomplete));
   }
   return c.body(renderExposition(families), 200, { "Content-Type": EXPOSITION_CONTENT_TYPE, "Cache-Control": "no-store" });
 });
