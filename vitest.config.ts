@@ -29,6 +29,8 @@ export default defineConfig({
                 ALERT_WEBHOOK_TEST_SECRET: "webhook-test-secret-not-a-secret",
                 // A secret that is set but empty (an operator mistake): treated as not set.
                 EMPTY_TEST_SECRET: "",
+                // The hash salt a redaction profile names (hash_salt_ref; docs/enrichment-and-redaction.md).
+                REDACTION_SALT_TEST: "redaction-test-salt-not-a-secret",
                 // Export destinations' credentials (the fake Splunk and Elasticsearch record what they get).
                 SPLUNK_TEST_TOKEN: "splunk-test-token-not-a-secret",
                 ELASTIC_TEST_API_KEY: "elastic-test-key-not-a-secret",

@@ -29,6 +29,9 @@ import pubsubWrapped from "../fixtures/samples/gcp-pubsub-push-wrapped.json?raw"
 import otlpSample from "../fixtures/samples/otlp-logs.json?raw";
 import hecSample from "../fixtures/samples/splunk-hec-events.txt?raw";
 import vector from "../fixtures/samples/vector-http-ndjson.ndjson?raw";
+import goflow2 from "../fixtures/samples/goflow2-flows.ndjson?raw";
+import logstashNetflow from "../fixtures/samples/logstash-netflow-v9.json?raw";
+import zeekConn from "../fixtures/samples/zeek-conn.ndjson?raw";
 
 const RUNS = fuzzRuns(200);
 /** Other routes read no telemetry: a tenth of the runs each (at least 40). */
@@ -55,6 +58,8 @@ const INGEST: Record<string, IngestRoute> = {
   "POST /v1/ingest/gcp/pubsub": { text: fc.oneof(pubsubPush, hostileText([pubsubWrapped])), auth: "push", shape: "problem" },
   "POST /v1/ingest/azure/eventhub": { text: hostileText([azureDiagnostic, azureValidation]), auth: "push", shape: "problem" },
   "POST /v1/otlp/v1/logs": { text: hostileText([otlpSample]), auth: "bearer", shape: "problem" },
+  "POST /v1/ingest/flows": { text: hostileText([goflow2, logstashNetflow]), auth: "bearer", shape: "problem" },
+  "POST /v1/ingest/zeek": { text: hostileText([zeekConn]), auth: "bearer", shape: "problem" },
   "POST /services/collector/event": hec,
   "POST /services/collector/event/1.0": hec,
   "POST /services/collector": hec,
@@ -203,6 +208,9 @@ describe("ingest routes under hostile input", () => {
   });
 });
 
+const PARAM_DEFAULTS: Record<string, string> = { asset: "web-1", tenant: TENANT, key_id: "0123456789abcdef", id: "1-x", file: "metadata.json" };
+const paramNames = (path: string) => [...path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]!);
+
 describe("every other route under hostile input", () => {
   const values = fc.oneof(fc.constantFrom("web-1", "..", ".", "a/../../b", "%2e%2e%2f", "x".repeat(300), "", "\u0000", "fuzz-routes", "iso-b", "0123456789abcdef", "evidence-20260101-000000-00000000", "records.jsonl.gz", "../statement.dsse.json", "1-rule"), fc.string({ maxLength: 20 }));
   const others = () => endpoints().filter((e) => !(label(e) in INGEST));
@@ -211,14 +219,16 @@ describe("every other route under hostile input", () => {
     it(`${label(e)}: never a 5xx (${OTHER_RUNS} requests)`, async () => {
       await fc.assert(
         fc.asyncProperty(
-          fc.dictionary(fc.constantFrom("asset", "tenant", "key_id", "id", "file"), values),
+          // Hostile values for some of the route's own path parameters, whatever they are called.
+          fc.dictionary(fc.constantFrom(...paramNames(e.path), "-"), values),
           fc.dictionary(fc.constantFrom("since", "until", "limit", "cursor", "status", "asset", "snapshot", "token", "now", "path", "key", "deep"), values, { maxKeys: 4 }),
           fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 4 }), hostileText([])),
           credential,
           fc.option(fc.constantFrom(...CONTENT_TYPES.filter((c): c is string => c !== null))),
           fc.boolean(),
           async (params, query, body, cred, contentType, upgrade) => {
-            const filled = fillPath(e.path, { asset: "web-1", tenant: TENANT, key_id: "0123456789abcdef", id: "1-x", file: "metadata.json", ...params });
+            const defaults = Object.fromEntries(paramNames(e.path).map((n) => [n, PARAM_DEFAULTS[n] ?? "x"]));
+            const filled = fillPath(e.path, { ...defaults, ...params });
             // Never revoke or rotate the keys the other properties use.
             const path = filled.replace(adminKeyId, "0123456789abcdef");
             const q = new URLSearchParams(query).toString();

@@ -23,7 +23,7 @@ const ALL_SCOPES = ["ingest", "read", "evidence", "metrics", "admin"];
  */
 const CLASS = {
   /** No credential: nothing tenant-specific in the answer. */
-  public: ["GET /health", "GET /v1/health", "GET /.well-known/jwks.json", "GET /openapi.json", "GET /docs", "GET /", "GET /dashboard"],
+  public: ["GET /health", "GET /v1/health", "GET /v1/version", "GET /.well-known/jwks.json", "GET /openapi.json", "GET /docs", "GET /", "GET /dashboard"],
   /** The operator's ADMIN_TOKEN only: a tenant's key, even with `admin`, gets 403. */
   operator: ["POST /v1/admin/tenants", "GET /v1/admin/tenants", "POST /v1/admin/retention/run"],
   /** ADMIN_TOKEN, or an `admin` key of the tenant in the path: another tenant's key gets 403. */
@@ -31,17 +31,21 @@ const CLASS = {
     "GET /v1/admin/tenants/:tenant", "PATCH /v1/admin/tenants/:tenant", "GET /v1/admin/tenants/:tenant/config", "PUT /v1/admin/tenants/:tenant/config",
     "POST /v1/admin/tenants/:tenant/keys", "GET /v1/admin/tenants/:tenant/keys", "DELETE /v1/admin/tenants/:tenant/keys/:key_id",
     "POST /v1/admin/tenants/:tenant/keys/:key_id/rotate", "GET /v1/admin/tenants/:tenant/audit", "GET /v1/admin/tenants/:tenant/requests",
-    "POST /v1/admin/tenants/:tenant/evidence-store/test",
+    "POST /v1/admin/tenants/:tenant/evidence-store/test", "POST /v1/admin/tenants/:tenant/exports/:name/test",
   ],
   /** The credential's own tenant, whatever the path names: B's identifiers reach A's own (empty) objects. */
   tenant: [
     "POST /v1/telemetry", "POST /telemetry", "GET /v1/logs", "POST /v1/logs", "POST /v1/ingest/aws/cloudwatch", "POST /v1/ingest/aws/firehose",
     "POST /v1/ingest/gcp/pubsub", "OPTIONS /v1/ingest/azure/eventhub", "POST /v1/ingest/azure/eventhub", "POST /v1/otlp/v1/logs",
     "POST /services/collector/event", "POST /services/collector/event/1.0", "POST /services/collector",
+    "POST /v1/ingest/flows", "POST /v1/ingest/zeek", "GET /v1/indicators", "PUT /v1/indicators", "DELETE /v1/indicators/:list",
+    "GET /v1/asn-ranges", "PUT /v1/asn-ranges", "DELETE /v1/asn-ranges",
     "POST /v1/assets/:asset/tail/token", "GET /v1/assets/:asset/tail", "GET /v1/assets", "GET /v1/assets/:asset/summary",
     "GET /v1/assets/:asset/alerts", "POST /v1/assets/:asset/alerts/:id/ack", "POST /v1/assets/:asset/alerts/:id/suppress",
     "POST /v1/assets/:asset/alerts/:id/resolve", "GET /v1/assets/:asset/forwarding/dlq", "POST /v1/assets/:asset/forwarding/dlq/redrive",
     "GET /v1/assets/:asset/evidence", "GET /evidence", "GET /v1/assets/:asset/bundles", "GET /v1/bundles/:id/:file", "GET /metrics",
+    "GET /v1/system", "POST /v1/ingest/flows", "POST /v1/ingest/zeek",
+    "GET /v1/indicators", "PUT /v1/indicators", "DELETE /v1/indicators/:list", "GET /v1/asn-ranges", "PUT /v1/asn-ranges", "DELETE /v1/asn-ranges",
   ],
 } as const;
 const classOf = (route: string) => (Object.keys(CLASS) as (keyof typeof CLASS)[]).find((k) => (CLASS[k] as readonly string[]).includes(route));
@@ -130,7 +134,7 @@ describe("tenant isolation matrix", () => {
   });
 
   it("gives A's key and A's JWT nothing of B on any route, and changes nothing of B", async () => {
-    const params = { asset: B_ASSET, tenant: "iso-b", key_id: keyIdB, file: "records.jsonl.gz" };
+    const params = { asset: B_ASSET, tenant: "iso-b", key_id: keyIdB, file: "records.jsonl.gz", list: "b-intel" };
     let checked = 0;
     for (const e of endpoints()) {
       const name = label(e);

@@ -1,5 +1,8 @@
 /** NetFlow/IPFIX and Zeek conn.log decoders: alias mapping onto the canonical flow, per-record validation. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { canonicalize } from "../../shared/evidence/jcs.ts";
+import { CONTENT_TYPES, hostileText } from "../fixtures/hostile.ts";
 import { decodeNetflow } from "../../workers/connectors/netflow.ts";
 import { timeOf } from "../../workers/connectors/network-records.ts";
 import { decodeZeekConn } from "../../workers/connectors/zeek.ts";
@@ -129,5 +132,21 @@ describe("decodeZeekConn", () => {
     expect(res.value.refused.map((r) => [r.index, r.pointer])).toEqual([
       [1, "/1/proto"], [2, "/2"], [3, "/3/id.resp_h"], [3, "/3/duration"], [3, "/3/uid"],
     ]);
+  });
+});
+
+describe("under hostile input", () => {
+  it("never throws; every event is storable and every refusal names a record", () => {
+    fc.assert(fc.property(hostileText([goflow2, logstash, pmacct, zeek]), fc.constantFrom(...CONTENT_TYPES), (text, ct) => {
+      for (const decode of [decodeNetflow, decodeZeekConn]) {
+        const res = decode(text, ct, ctx);
+        if (!res.ok) continue;
+        for (const e of res.value.events) {
+          canonicalize(e.record);
+          expect(Number.isSafeInteger(e.ts)).toBe(true);
+        }
+        for (const r of res.value.refused) expect(r.pointer.startsWith(`/${r.index}`)).toBe(true);
+      }
+    }), { numRuns: 300 });
   });
 });
