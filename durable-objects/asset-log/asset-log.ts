@@ -50,6 +50,8 @@ export interface AssetRef {
   rules?: AssetRules;
   /** The tenant's evidence store (absent: R2); secrets by name only. */
   store?: EvidenceStoreConfig;
+  /** SHA-256 of the redaction profile applied to this append's records (absent: none). */
+  redaction_digest?: string;
 }
 
 export type AlertActionResult = { ok: true; alert: AlertView } | { ok: false; error: TransitionError };
@@ -57,6 +59,8 @@ export type AlertActionResult = { ok: true; alert: AlertView } | { ok: false; er
 const LEVEL_CHARS: Record<string, string> = { CRITICAL: "C", ERROR: "E", WARN: "W", INFO: "I", DEBUG: "D" };
 /** Rules of an append that carries none (direct RPC use): no alerts, the default counting rule, no forwarding. */
 const DEFAULT_ASSET_RULES: AssetRules = { alert_rules: [], alert_webhook: null, counting_rules: ["waf-blocks"], forwarding: null, summary_days: 30, raw_spill: false, store: null, exports: [] };
+/** Redaction profile changes remembered per asset (for bundle predicates). */
+const REDACTION_HISTORY = 100;
 /** An alarm step that threw is tried again after this long. */
 const ALARM_STEP_RETRY_MS = 60_000;
 /** Housekeeping (rollup retention, alert state pruning) runs at most this often. */
@@ -178,13 +182,14 @@ export class AssetLog extends DurableObject<Env> {
     // Receive times never go backwards, so age bounds stay a prefix of seq.
     const rts = Math.max(Date.now(), this.#head.lastRts);
     const [rules, ruleRows] = this.#rules(ref);
+    const redactionRows = this.#noteRedaction(first, ref.redaction_digest ?? null);
     // Alert lines follow the batch's events, under the same commit and Merkle tree.
     const evaluation = this.#alerts.evaluate(rules.alert_rules, events.map((ev, i): EvalEvent => ({ seq: first + i, ts: ev.ts, facts: ev.facts })), rts);
     const all = evaluation.fired.length ? [...events, ...evaluation.fired.map(firedLine)] : events;
     const firedByRule = new Map<string, number>();
     for (const f of evaluation.fired) firedByRule.set(f.rule, (firedByRule.get(f.rule) ?? 0) + 1);
     let seq = first;
-    let rowsWritten = metaRows + ruleRows;
+    let rowsWritten = metaRows + ruleRows + redactionRows;
     const frontier = this.#frontier.clone();
     let webhookQueued = false;
     try {
@@ -511,6 +516,28 @@ export class AssetLog extends DurableObject<Env> {
     return this.#sql.databaseSize > HELD_DATABASE_MAX_BYTES;
   }
 
+  /**
+   * Which redaction profile applied from which seq on: a change (rare) adds an entry, so a bundle
+   * can name every profile that applied to its lines. The newest REDACTION_HISTORY entries are kept.
+   */
+  #noteRedaction(seq: number, digest: string | null): number {
+    const history = JSON.parse(this.#meta("redaction_history") ?? "[]") as [number, string | null][];
+    if ((history.at(-1)?.[1] ?? null) === digest) return 0;
+    history.push([seq, digest]);
+    return this.#setMeta("redaction_history", JSON.stringify(history.slice(-REDACTION_HISTORY)));
+  }
+
+  /** The redaction profiles that applied to lines [first, end), or null when none did. */
+  #redactionsIn(first: number, end: number): { from_seq: number; sha256: string }[] | null {
+    const history = JSON.parse(this.#meta("redaction_history") ?? "[]") as [number, string | null][];
+    const out: { from_seq: number; sha256: string }[] = [];
+    history.forEach(([from, digest], i) => {
+      const until = history[i + 1]?.[0] ?? Infinity;
+      if (digest !== null && from < end && until > first) out.push({ from_seq: Math.max(from, first), sha256: digest });
+    });
+    return out.length ? out : null;
+  }
+
   /** Alerts fired per rule, a monotonic counter (alert records are trimmed; this is not). */
   #countFired(firedByRule: ReadonlyMap<string, number>): number {
     const fired = JSON.parse(this.#meta("alerts_fired") ?? "{}") as Record<string, number>;
@@ -597,6 +624,7 @@ export class AssetLog extends DurableObject<Env> {
         frontierBefore,
         frontierAfter,
         buffer: { oldest_seq_available: win.start, truncated, evicted_total: win.start },
+        redaction: this.#redactionsIn(first, end),
         lines: () => readLines(this.#sql, first, end),
         indexBundle: (entry) => this.env.TENANT.getByName(tenantObjectName(ref.tenant)).indexBundle(entry),
       });

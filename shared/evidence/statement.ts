@@ -30,6 +30,11 @@ export interface EvidencePredicate {
   previous: { bundle_id: string; statement_sha256: string } | null;
   buffer: { oldest_seq_available: number; truncated: boolean; evicted_total: number };
   producer: { service: string; version: string };
+  /**
+   * The redaction profiles applied at ingest to the lines (docs/enrichment-and-redaction.md):
+   * SHA-256 of each profile, from the first seq it applied to. Absent when none applied.
+   */
+  redaction?: { profiles: { from_seq: number; sha256: string }[] };
 }
 
 export interface Subject {
