@@ -134,7 +134,7 @@ describe("tenant isolation matrix", () => {
   });
 
   it("gives A's key and A's JWT nothing of B on any route, and changes nothing of B", async () => {
-    const params = { asset: B_ASSET, tenant: "iso-b", key_id: keyIdB, file: "records.jsonl.gz", list: "b-intel" };
+    const params = { asset: B_ASSET, tenant: "iso-b", key_id: keyIdB, file: "records.jsonl.gz", list: "b-intel", name: "siem" };
     let checked = 0;
     for (const e of endpoints()) {
       const name = label(e);

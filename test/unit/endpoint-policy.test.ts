@@ -1,5 +1,5 @@
 /**
- * One endpoint policy for every outbound URL (stores, FixOps, webhooks, JWKS): config time
+ * One endpoint policy for every outbound URL (stores, FixOps, webhooks, exports, JWKS): config time
  * refuses private, link-local and internal hosts outright (loopback passes, for local
  * development), and the call-time check refuses loopback and http too unless the deployment sets
  * ALLOW_INSECURE_STORE_ENDPOINTS. Both read the same host classification.
@@ -28,6 +28,7 @@ function configWith(url: string): [Record<string, unknown>, string][] {
     [{ evidence_store: { ...s3, endpoint: url } }, "/evidence_store/endpoint"],
     [{ evidence_store: { provider: "azure-blob", container_url: `${url}/c`, sas_token_ref: "SAS" } }, "/evidence_store/container_url"],
     [{ jwt: { issuers: [{ issuer: "https://idp.example", audience: "t", jwks_url: `${url}/jwks` }] } }, "/jwt/issuers/0/jwks_url"],
+    [{ exports: [{ name: "siem", type: "splunk_hec", url: `${url}/services/collector`, token_ref: "HEC_TOKEN" }] }, "/exports/0/url"],
   ];
 }
 
