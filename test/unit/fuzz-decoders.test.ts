@@ -1,5 +1,6 @@
 /**
- * Property tests of every connector decoder and of the body reader: whatever arrives, the answer
+ * Property tests of every connector decoder (a new file in workers/connectors fails until it is
+ * added here) and of the body reader: whatever arrives, the answer
  * is a value or a 4xx problem (HEC: a HEC 4xx reply), never a throw (which would be a 500), and
  * nothing leaks onto Object.prototype. What decodes also canonicalises and size-checks with at
  * most a 4xx. Inputs: hostile values, mutations of each source's real samples, deep nesting,
@@ -22,6 +23,8 @@ import { decodePubSub } from "../../workers/connectors/gcp-pubsub.ts";
 import { decodeAzure } from "../../workers/connectors/azure.ts";
 import { decodeOtlpLogs } from "../../workers/connectors/otlp-logs.ts";
 import { parseJson, parseNdjson } from "../../workers/connectors/json-text.ts";
+import { decodeNetflow } from "../../workers/connectors/netflow.ts";
+import { decodeZeekConn } from "../../workers/connectors/zeek.ts";
 import { prepare } from "../../workers/fanout.ts";
 import { isValidAssetId, type TelemetryEvent } from "../../shared/events.ts";
 import { b64, CONTENT_TYPES, gzip, hostileBody, hostileText } from "../fixtures/hostile.ts";
@@ -39,6 +42,14 @@ import pubsubWrapped from "../fixtures/samples/gcp-pubsub-push-wrapped.json?raw"
 import otlpSample from "../fixtures/samples/otlp-logs.json?raw";
 import hecSample from "../fixtures/samples/splunk-hec-events.txt?raw";
 import vector from "../fixtures/samples/vector-http-ndjson.ndjson?raw";
+import goflow2 from "../fixtures/samples/goflow2-flows.ndjson?raw";
+import logstashNetflow from "../fixtures/samples/logstash-netflow-v9.json?raw";
+import pmacct from "../fixtures/samples/pmacct-flows.ndjson?raw";
+import zeekConn from "../fixtures/samples/zeek-conn.ndjson?raw";
+
+/** Every connector module; each must be fuzzed below (network-records is the flow and Zeek decoders' shared part). */
+const CONNECTOR_FILES = Object.keys(import.meta.glob("../../workers/connectors/*.ts")).map((f) => f.split("/").pop()!);
+const FUZZED_FILES = ["http-logs.ts", "fixops-telemetry.ts", "aws-cloudwatch.ts", "aws-firehose.ts", "gcp-pubsub.ts", "azure.ts", "otlp-logs.ts", "splunk-hec.ts", "json-text.ts", "netflow.ts", "zeek.ts", "network-records.ts"];
 
 const RUNS = fuzzRuns(1_000);
 const TIMEOUT = scaledTimeout(RUNS, 2);
@@ -95,6 +106,8 @@ const DECODERS: [string, fc.Arbitrary<string>, (text: string, ct: string | null)
     const r = decodeHec(t, ctx);
     return r.ok ? { ok: true, events: r.value } : { ok: false, clientError: r.reply.status >= 400 && r.reply.status < 500 };
   }],
+  ["NetFlow/IPFIX JSON", hostileText([goflow2, logstashNetflow, pmacct]), (t, ct) => fromDecoded(decodeNetflow(t, ct, ctx), (v) => v.events)],
+  ["Zeek conn", hostileText([zeekConn]), (t, ct) => fromDecoded(decodeZeekConn(t, ct, ctx), (v) => v.events)],
   ["JSON and NDJSON text", hostileText([fluentbit, vector, otlpSample]), (t, ct) => {
     const r = ct === "application/x-ndjson" ? parseNdjson(t) : parseJson(t);
     return r.ok ? { ok: true, events: [] } : { ok: false, clientError: isClientProblem(r.error.code) };
@@ -102,6 +115,10 @@ const DECODERS: [string, fc.Arbitrary<string>, (text: string, ct: string | null)
 ];
 
 describe("decoders never throw", () => {
+  it("covers every connector module", () => {
+    expect(CONNECTOR_FILES.filter((f) => !FUZZED_FILES.includes(f)), "connectors missing from this fuzz suite").toEqual([]);
+  });
+
   for (const [name, bodies, decode] of DECODERS) {
     it(`${name}: a value or a 4xx for ${RUNS} hostile bodies`, () => {
       fc.assert(
