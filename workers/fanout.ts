@@ -74,7 +74,7 @@ export async function fanOut(
 ): Promise<AssetOutcome[]> {
   const groups = [...prepare(events, compileRules(config))];
   const rules = assetRules(env, config);
-  // The redaction profile these records went through, for the asset's evidence (AssetRef does not declare it yet).
+  // The redaction profile these records went through: the asset names it in the predicates of bundles holding them.
   const digest = redactionProfileDigest(config);
   const outcomes: AssetOutcome[] = new Array(groups.length);
   let next = 0;
