@@ -14,3 +14,8 @@ declare module "*?raw" {
   const text: string;
   export default text;
 }
+
+// Vite's import.meta.glob, which the test runner compiles (the decoder fuzz lists connector modules with it).
+interface ImportMeta {
+  glob(pattern: string): Record<string, () => Promise<unknown>>;
+}

@@ -109,7 +109,7 @@ beforeAll(async () => {
   expect(alerts.alerts).toMatchObject([{ status: "OPEN" }]);
   alertB = alerts.alerts[0]!.id;
   before = await stateOfB();
-  expect(JSON.parse(before.dlq)).toMatchObject({ depth: 1 });
+  expect(JSON.parse(before.dlq!)).toMatchObject({ depth: 1 });
 });
 
 /** Nothing of B in an answer A gets. */
