@@ -129,7 +129,7 @@ describe("memory under hostile floods", () => {
       await Promise.all(Array.from({ length: 8 }, async (_, c) => {
         for (let i = 0; i < perClient; i++) {
           const [body, headers] = bodies[(c + i) % bodies.length]!;
-          const res = await fetch(`${bridge.url}/v1/logs?asset=m${c}`, { method: "POST", headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/x-ndjson", ...headers }, body });
+          const res = await fetch(`${bridge.url}/v1/logs?asset=m${c}`, { method: "POST", headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/x-ndjson", ...headers }, body: new Uint8Array(body) });
           await res.arrayBuffer();
           seen.push(res.status);
         }
