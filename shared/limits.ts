@@ -171,6 +171,11 @@ export const TAIL_TOKEN_TTL_MS = 60_000;
 /** Evidence uploads that failed are retried after this long, doubling, up to the max. */
 export const UPLOAD_RETRY_BASE_MS = 30_000;
 export const UPLOAD_RETRY_MAX_MS = 3_600_000;
+/**
+ * A bundle is recorded, signed, before its upload: if the object dies mid-upload, the alarm retries
+ * it after this long (longer than an upload takes, so a retry does not race a live one).
+ */
+export const UPLOAD_INTERRUPTED_RETRY_MS = 15 * 60_000;
 /** A bundle still not uploaded after this long is marked failed and its range unpinned. */
 export const UPLOAD_PENDING_MAX_MS = 3 * 86_400_000;
 /**

@@ -9,7 +9,7 @@ import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
 import { storedLine, type PreparedEvent } from "../../shared/events.ts";
-import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, HELD_DATABASE_MAX_BYTES, EXPORT_DELAY_MS, UPLOAD_PENDING_MAX_MS, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
+import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, HELD_DATABASE_MAX_BYTES, EXPORT_DELAY_MS, UPLOAD_INTERRUPTED_RETRY_MS, UPLOAD_PENDING_MAX_MS, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { assetObjectName, tenantObjectName, type Env } from "../env.ts";
@@ -608,6 +608,8 @@ export class AssetLog extends DurableObject<Env> {
     if (!frontierBefore) throw new Error(`no stored frontier for seq ${first}`);
 
     this.#pinnedFrom = first;
+    // The bundle row is due for a retry should this upload never finish: wake up for it.
+    this.#armTrim(now + UPLOAD_INTERRUPTED_RETRY_MS);
     try {
       const sealed = await sealWindow({
         sql: this.#sql,

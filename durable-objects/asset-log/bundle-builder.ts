@@ -15,7 +15,7 @@ import { signEnvelope, type SigningKey } from "../../shared/evidence/dsse.ts";
 import type { CompactRange } from "../../shared/evidence/merkle.ts";
 import { buildStatement, MERKLE_ALG, PAYLOAD_TYPE, statementBytes, type EvidencePredicate } from "../../shared/evidence/statement.ts";
 import { sha256Hex, toHex } from "../../shared/hex.ts";
-import { EVIDENCE_PART_BYTES, UPLOAD_PENDING_MAX_MS, UPLOAD_RETRY_BASE_MS, UPLOAD_RETRY_MAX_MS } from "../../shared/limits.ts";
+import { EVIDENCE_PART_BYTES, UPLOAD_INTERRUPTED_RETRY_MS, UPLOAD_PENDING_MAX_MS, UPLOAD_RETRY_BASE_MS, UPLOAD_RETRY_MAX_MS } from "../../shared/limits.ts";
 import type { EvidenceStore, StoreError } from "../../shared/storage/evidence-store.ts";
 import type { EvidenceStoreConfig } from "../../shared/tenant-config.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../../shared/version.ts";
@@ -167,17 +167,18 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
     prefix, gz_sha256: d.gzSha256, gz_bytes: d.gzBytes, jsonl_sha256: d.jsonlSha256, jsonl_bytes: d.jsonlBytes,
     statement_sha256: await sha256Hex(payload as Uint8Array<ArrayBuffer>), kid: input.signer.kid, root_after: predicate.merkle.root_after,
     provider: store.provider, bucket: store.bucket, records_url: store.url(prefix + RECORDS_FILE),
-    upload_status: "pending", upload_attempts: 0, upload_next_at: null, upload_error: null,
+    // Due already if this upload never reports back (the object died mid-upload): the alarm retries it.
+    upload_status: "pending", upload_attempts: 0, upload_next_at: input.nowMs + UPLOAD_INTERRUPTED_RETRY_MS, upload_error: null,
     pending_statement: JSON.stringify(envelope, null, 2) + "\n", pending_metadata: JSON.stringify(metadata, null, 2) + "\n",
     store_config: JSON.stringify(input.storeConfig ?? { provider: "r2" }),
   };
   sql.exec(
     `INSERT INTO bundles (id, created_at, first_seq, end_seq, since_seconds, prefix, gz_sha256, gz_bytes, jsonl_sha256, jsonl_bytes,
-       statement_sha256, kid, root_after, provider, bucket, records_url, upload_status, upload_attempts, pending_statement, pending_metadata, store_config)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+       statement_sha256, kid, root_after, provider, bucket, records_url, upload_status, upload_attempts, upload_next_at, pending_statement, pending_metadata, store_config)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
     row.id, row.created_at, row.first_seq, row.end_seq, row.since_seconds, row.prefix, row.gz_sha256, row.gz_bytes,
     row.jsonl_sha256, row.jsonl_bytes, row.statement_sha256, row.kid, row.root_after, row.provider, row.bucket, row.records_url,
-    row.pending_statement, row.pending_metadata, row.store_config,
+    row.upload_next_at, row.pending_statement, row.pending_metadata, row.store_config,
   );
   const done = await uploadRow(sql, store, row, input.lines, partCount <= 1 ? firstPart ?? new Uint8Array() : undefined, input.indexBundle, input.nowMs, input.random);
   return { ok: true, value: { empty: false, bundle: describe(done), reused: false } };
