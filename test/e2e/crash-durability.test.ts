@@ -6,7 +6,8 @@
  * same --persist-to state, clients retry every request that was not acknowledged (and a few that
  * were) with the same Idempotency-Key. Then: every acknowledged event is stored exactly once and
  * nothing else is, seq is gap-free, every bundle sealed along the way verifies and chains to the
- * one before (signature, digests, Merkle), a bundle over the whole log verifies, ingest resumes.
+ * one before (signature, digests, Merkle; one killed mid-upload is pending with a retry
+ * scheduled), a bundle over the whole log verifies, ingest resumes.
  * CI: 3 kills, 4 clients; `npm run test:soak`: 10 kills, 8 clients (CRASH_KILLS sets the kills).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -134,14 +135,23 @@ it(`keeps every acknowledged event, exactly once, across ${KILLS} SIGKILLs`, asy
   const file = async (id: string, f: string) => new Uint8Array(await (await get(bridge!.url, key, `/v1/bundles/${id}/${f}`)).arrayBuffer());
   const counts = new Map<string, number>();
   let bundlesVerified = 0;
+  let pendingAfterKill = 0;
   let linesChecked = 0;
   for (const asset of ASSETS) {
     const ev = (await (await get(bridge.url, key, `/v1/assets/${asset}/evidence?since=0`)).json()) as { bundle: { id: string } };
     // Every bundle of the asset, oldest first, including any sealed just before a kill: each
     // verifies and chains to the one before, so the log never forked across restarts.
-    const listed = (await (await get(bridge.url, key, `/v1/assets/${asset}/bundles?limit=500`)).json()) as { bundles: { id: string }[] };
+    const listed = (await (await get(bridge.url, key, `/v1/assets/${asset}/bundles?limit=500`)).json()) as { bundles: { id: string; upload: { status: string; next_attempt_at?: string } }[] };
     let previous: string | undefined;
-    for (const { id } of listed.bundles.reverse()) {
+    for (const { id, upload } of listed.bundles.reverse()) {
+      if (upload.status !== "stored") {
+        // Killed mid-upload: recorded and signed, its upload retried later by the alarm (too late
+        // for this test to wait for; test/durable-objects/seal-interrupted.test.ts follows it there).
+        expect(upload, `${asset} ${id}`).toMatchObject({ status: "pending", next_attempt_at: expect.any(String) });
+        pendingAfterKill++;
+        previous = undefined;
+        continue;
+      }
       const statement = new TextDecoder().decode(await file(id, "statement.dsse.json"));
       const report = await verifyBundle({ records: await file(id, "records.jsonl.gz"), statement }, { jwks, hasher: nodeHasher, ...(previous ? { previous: { statement: previous } } : {}) });
       expect(report, `${asset} ${id}: ${report.message}`).toMatchObject({ ok: true });
@@ -165,5 +175,5 @@ it(`keeps every acknowledged event, exactly once, across ${KILLS} SIGKILLs`, asy
   for (const [id, n] of counts) expect(n, id).toBe(1);
   expect(counts.size).toBe(acked.size);
   // The figures docs/security.md quotes.
-  console.log(JSON.stringify({ crash_durability: { kills: KILLS, clients: CLIENTS, kill_points: survived, events_acknowledged: acked.size, lines_checked: linesChecked, batches_retried: retried, bundles_verified: bundlesVerified, lost: 0, duplicated: 0 } }));
+  console.log(JSON.stringify({ crash_durability: { kills: KILLS, clients: CLIENTS, kill_points: survived, events_acknowledged: acked.size, lines_checked: linesChecked, batches_retried: retried, bundles_verified: bundlesVerified, bundles_pending_after_kill: pendingAfterKill, lost: 0, duplicated: 0 } }));
 }, 120_000 + KILLS * 60_000);

@@ -131,7 +131,8 @@ describe("memory under hostile floods", () => {
           const [body, headers] = bodies[(c + i) % bodies.length]!;
           const res = await fetch(`${bridge.url}/v1/logs?asset=m${c}`, { method: "POST", headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/x-ndjson", ...headers }, body: new Uint8Array(body) });
           await res.arrayBuffer();
-          seen.push(res.status);
+          // A saturated object may shed load: 503, but only with Retry-After.
+          seen.push(res.status === 503 && !res.headers.get("retry-after") ? 599 : res.status);
         }
       }));
       clearInterval(sampler);
@@ -140,9 +141,9 @@ describe("memory under hostile floods", () => {
     const base = workerdRss();
     const first = await flood();
     const second = await flood();
-    for (const s of [...first.seen, ...second.seen]) expect([200, 413]).toContain(s);
+    for (const s of [...first.seen, ...second.seen]) expect([200, 413, 503]).toContain(s);
     const mib = (b: number) => Math.round(b / 2 ** 20);
-    console.log(JSON.stringify({ memory: { requests: first.seen.length + second.seen.length, base_mib: mib(base), first_peak_mib: mib(first.peak), second_peak_mib: mib(second.peak) } }));
+    console.log(JSON.stringify({ memory: { requests: first.seen.length + second.seen.length, shed_503: [...first.seen, ...second.seen].filter((s) => s === 503).length, base_mib: mib(base), first_peak_mib: mib(first.peak), second_peak_mib: mib(second.peak) } }));
     expect(second.peak).toBeLessThan(first.peak * 1.25 + 64 * 2 ** 20);
     expect(second.peak).toBeLessThan(2 * 2 ** 30);
     // Still answering.

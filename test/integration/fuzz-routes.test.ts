@@ -208,10 +208,19 @@ describe("ingest routes under hostile input", () => {
   });
 });
 
-const PARAM_DEFAULTS: Record<string, string> = { asset: "web-1", tenant: TENANT, key_id: "0123456789abcdef", id: "1-x", file: "metadata.json" };
+/** Other routes run against their own tenant: the ingest fuzz leaves large assets that evidence routes would seal on every run. */
+const OTHER_TENANT = "fuzz-other";
+const PARAM_DEFAULTS: Record<string, string> = { asset: "web-1", tenant: OTHER_TENANT, key_id: "0123456789abcdef", id: "1-x", file: "metadata.json" };
 const paramNames = (path: string) => [...path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]!);
 
 describe("every other route under hostile input", () => {
+  beforeAll(async () => {
+    await createTenant(OTHER_TENANT, { quotas: { requests_per_minute: 0, events_per_minute: 0, key_requests_per_minute: 0, asset_events_per_second: 0 } });
+    key = await createKey(OTHER_TENANT, ["ingest", "read", "evidence", "metrics", "admin"]);
+    readOnlyKey = await createKey(OTHER_TENANT, ["read"]);
+    adminKeyId = (await createKey(OTHER_TENANT, ["admin"])).split("_")[2]!;
+  });
+
   const values = fc.oneof(fc.constantFrom("web-1", "..", ".", "a/../../b", "%2e%2e%2f", "x".repeat(300), "", "\u0000", "fuzz-routes", "iso-b", "0123456789abcdef", "evidence-20260101-000000-00000000", "records.jsonl.gz", "../statement.dsse.json", "1-rule"), fc.string({ maxLength: 20 }));
   const others = () => endpoints().filter((e) => !(label(e) in INGEST));
 
