@@ -9,7 +9,7 @@
 import type { TelemetryEvent } from "../../shared/events.ts";
 import type { DecodeContext } from "./fixops-telemetry.ts";
 import type { Decoded } from "./json-text.ts";
-import { findField, FLOW_MEMBER, FlowBuilder, parseRecords, recordBase, type NetworkDecoded, type TimeUnit } from "./network-records.ts";
+import { decodeNetworkRecords, findField, FLOW_MEMBER, type NetworkDecoded, type TimeUnit } from "./network-records.ts";
 
 type Names = readonly (string | [string, TimeUnit])[];
 
@@ -39,16 +39,7 @@ const CONTAINERS = ["netflow", "ipfix"];
 const list = (names: Names) => names.map((n) => (typeof n === "string" ? n : n[0])).slice(0, 4).join(", ");
 
 export function decodeNetflow(text: string, contentType: string | null, ctx: DecodeContext): Decoded<NetworkDecoded<TelemetryEvent>> {
-  const parsed = parseRecords(text, contentType);
-  if (!parsed.ok) return parsed;
-  const { values, refused } = parsed.value;
-  const events: TelemetryEvent[] = [];
-  const skip = new Set(refused.map((r) => r.index));
-  values.forEach((v, i) => {
-    if (skip.has(i)) return;
-    const b = new FlowBuilder(i);
-    const base = recordBase(v, i, ctx, b);
-    if (!base) return void refused.push(...b.issues);
+  return decodeNetworkRecords(text, contentType, ctx, (b, base, i) => {
     const get = (names: Names) => findField(base.record, i, names, CONTAINERS);
     b.address("src_ip", get(FLOW_ALIASES.src_ip), list(FLOW_ALIASES.src_ip));
     b.address("dst_ip", get(FLOW_ALIASES.dst_ip), list(FLOW_ALIASES.dst_ip));
@@ -58,8 +49,6 @@ export function decodeNetflow(text: string, contentType: string | null, ctx: Dec
     b.uint("packets", get(FLOW_ALIASES.packets));
     b.address("exporter", get(FLOW_ALIASES.exporter), null);
     const ts = b.times(b.time(get(FLOW_ALIASES.start)), b.time(get(FLOW_ALIASES.end)), b.time(get(FLOW_ALIASES.seen)), "flow start or end, or the collector's timestamp");
-    if (b.issues.length || ts === undefined) return void refused.push(...b.issues);
-    events.push({ ts, asset: base.asset, source: "network.flow", record: { ...base.record, [FLOW_MEMBER]: b.flow } });
+    return ts === undefined ? undefined : { ts, asset: base.asset, source: "network.flow", record: { ...base.record, [FLOW_MEMBER]: b.flow } };
   });
-  return { ok: true, value: { events, refused: refused.sort((a, b) => a.index - b.index) } };
 }

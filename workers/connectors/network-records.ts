@@ -6,7 +6,7 @@
  */
 import { formatIp, parseIp } from "../../shared/enrichment/ip-address.ts";
 import { ENRICHMENT_MEMBER } from "../../shared/enrichment/enrich.ts";
-import { DEFAULT_ASSET, isoMillis, isValidAssetId, parseTimestamp } from "../../shared/events.ts";
+import { DEFAULT_ASSET, isoMillis, isValidAssetId, parseTimestamp, type TelemetryEvent } from "../../shared/events.ts";
 import { MAX_NDJSON_LINE_BYTES, MAX_RECORDS_PER_REQUEST } from "../../shared/limits.ts";
 import { utf8Length } from "../../shared/utf8.ts";
 import type { DecodeContext } from "./fixops-telemetry.ts";
@@ -240,4 +240,29 @@ export function recordBase(v: unknown, index: number, ctx: DecodeContext, b: Flo
     else b.problem(`/${index}/asset`, "not a valid asset id (1-128 of [A-Za-z0-9._:/@-])");
   }
   return { record, asset };
+}
+
+/**
+ * The per-record loop both network decoders share: parse the body, pass each record not already
+ * refused to `build` (which fills the FlowBuilder and returns the event, or undefined), keep the
+ * events, and list every refused record's issues by index.
+ */
+export function decodeNetworkRecords(
+  text: string, contentType: string | null, ctx: DecodeContext,
+  build: (b: FlowBuilder, base: { record: Record<string, unknown>; asset: string }, index: number) => TelemetryEvent | undefined,
+): Decoded<NetworkDecoded<TelemetryEvent>> {
+  const parsed = parseRecords(text, contentType);
+  if (!parsed.ok) return parsed;
+  const { values, refused } = parsed.value;
+  const events: TelemetryEvent[] = [];
+  const skip = new Set(refused.map((r) => r.index));
+  values.forEach((v, i) => {
+    if (skip.has(i)) return;
+    const b = new FlowBuilder(i);
+    const base = recordBase(v, i, ctx, b);
+    const ev = base ? build(b, base, i) : undefined;
+    if (ev && !b.issues.length) events.push(ev);
+    else refused.push(...b.issues);
+  });
+  return { ok: true, value: { events, refused: refused.sort((a, b) => a.index - b.index) } };
 }

@@ -9,7 +9,7 @@
 import type { TelemetryEvent } from "../../shared/events.ts";
 import type { DecodeContext } from "./fixops-telemetry.ts";
 import type { Decoded } from "./json-text.ts";
-import { findField, FLOW_MEMBER, FlowBuilder, parseRecords, recordBase, type Found, type NetworkDecoded } from "./network-records.ts";
+import { decodeNetworkRecords, findField, FLOW_MEMBER, type Found, type NetworkDecoded } from "./network-records.ts";
 
 const UID_RE = /^[A-Za-z0-9]{1,64}$/;
 
@@ -19,16 +19,7 @@ function idField(record: Record<string, unknown>, index: number, name: string): 
 }
 
 export function decodeZeekConn(text: string, contentType: string | null, ctx: DecodeContext): Decoded<NetworkDecoded<TelemetryEvent>> {
-  const parsed = parseRecords(text, contentType);
-  if (!parsed.ok) return parsed;
-  const { values, refused } = parsed.value;
-  const events: TelemetryEvent[] = [];
-  const skip = new Set(refused.map((r) => r.index));
-  values.forEach((v, i) => {
-    if (skip.has(i)) return;
-    const b = new FlowBuilder(i);
-    const base = recordBase(v, i, ctx, b);
-    if (!base) return void refused.push(...b.issues);
+  return decodeNetworkRecords(text, contentType, ctx, (b, base, i) => {
     const r = base.record;
     const get = (name: string) => findField(r, i, [name]);
     b.address("src_ip", idField(r, i, "orig_h"), "id.orig_h");
@@ -60,10 +51,9 @@ export function decodeZeekConn(text: string, contentType: string | null, ctx: De
     const ts = b.times(start, end, undefined, "ts");
     const uid = get("uid");
     if (uid && (typeof uid.value !== "string" || !UID_RE.test(uid.value))) b.problem(uid.pointer, "not a Zeek connection uid");
-    if (b.issues.length || ts === undefined) return void refused.push(...b.issues);
+    if (ts === undefined) return undefined;
     const ev: TelemetryEvent = { ts, asset: base.asset, source: "zeek.conn", record: { ...r, [FLOW_MEMBER]: b.flow } };
     if (uid) ev.id = uid.value as string;
-    events.push(ev);
+    return ev;
   });
-  return { ok: true, value: { events, refused: refused.sort((a, b) => a.index - b.index) } };
 }
