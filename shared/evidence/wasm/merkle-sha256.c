@@ -1,0 +1,139 @@
+/*
+ * RFC 6962 Merkle appends over SHA-256 (FIPS 180-4), for WebAssembly: one call hashes every
+ * line of a chunk's JSONL and folds the leaves into the compact range, so the JS side crosses
+ * into it once per chunk instead of twice per line. No libc, no imports; built by
+ * scripts/build-merkle-wasm.sh into merkle-sha256.wasm (checked in).
+ *
+ * Memory layout, shared with merkle-wasm.ts: `range` holds the frontier (largest subtree first,
+ * 32 bytes each, one per set bit of `size`); the text to append starts at `input` + 1 (the byte
+ * before it is scratch for the leaf prefix) and the JS side grows memory to fit it.
+ */
+#include <stdint.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static const uint32_t K[64] = {
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static inline uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+static inline uint32_t load_be(const uint8_t *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+static void compress(uint32_t s[8], const uint8_t *block) {
+  uint32_t w[64];
+  for (int i = 0; i < 16; i++) w[i] = load_be(block + 4 * i);
+  for (int i = 16; i < 64; i++) {
+    uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+    uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+  }
+  uint32_t a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
+  for (int i = 0; i < 64; i++) {
+    uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+    uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+  }
+  s[0] += a; s[1] += b; s[2] += c; s[3] += d; s[4] += e; s[5] += f; s[6] += g; s[7] += h;
+}
+
+/* SHA-256 of msg[0..len) into out (32 bytes). */
+static void sha256(const uint8_t *msg, uint32_t len, uint8_t *out) {
+  uint32_t s[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+  uint32_t full = len & ~63u;
+  for (uint32_t off = 0; off < full; off += 64) compress(s, msg + off);
+  uint8_t tail[128];
+  uint32_t rest = len - full;
+  for (uint32_t i = 0; i < rest; i++) tail[i] = msg[full + i];
+  tail[rest] = 0x80;
+  uint32_t end = rest + 1 + 8 <= 64 ? 64 : 128;
+  for (uint32_t i = rest + 1; i < end - 8; i++) tail[i] = 0;
+  uint64_t bits = (uint64_t)len * 8;
+  for (int i = 0; i < 8; i++) tail[end - 1 - i] = (uint8_t)(bits >> (8 * i));
+  compress(s, tail);
+  if (end == 128) compress(s, tail + 64);
+  for (int i = 0; i < 8; i++) {
+    out[4 * i] = (uint8_t)(s[i] >> 24); out[4 * i + 1] = (uint8_t)(s[i] >> 16);
+    out[4 * i + 2] = (uint8_t)(s[i] >> 8); out[4 * i + 3] = (uint8_t)s[i];
+  }
+}
+
+/* Frontier: at most 64 subtree roots (one per bit of a 64-bit size). */
+static uint8_t range[64 * 32];
+static uint32_t depth;
+static double size; /* a JS number: sizes stay below 2^53 */
+
+EXPORT("range") uint8_t *range_ptr(void) { return range; }
+
+/* Start from a frontier of `n` leaves whose hashes the caller wrote at range(). */
+EXPORT("reset") void reset(double n) {
+  size = n;
+  depth = 0;
+  for (uint64_t x = (uint64_t)n; x; x >>= 1) depth += (uint32_t)(x & 1);
+}
+
+EXPORT("size") double size_of(void) { return size; }
+
+/* Append one leaf hash: each trailing 1-bit of the old size merges an equal subtree. */
+static void append_leaf(const uint8_t leaf[32]) {
+  uint8_t node[65];
+  uint8_t h[32];
+  for (int i = 0; i < 32; i++) h[i] = leaf[i];
+  for (uint64_t s = (uint64_t)size; s & 1; s >>= 1) {
+    node[0] = 1;
+    const uint8_t *left = range + 32 * (--depth);
+    for (int i = 0; i < 32; i++) { node[1 + i] = left[i]; node[33 + i] = h[i]; }
+    sha256(node, 65, h);
+  }
+  uint8_t *slot = range + 32 * depth++;
+  for (int i = 0; i < 32; i++) slot[i] = h[i];
+  size += 1;
+}
+
+extern uint8_t __heap_base;
+
+/* Where the caller writes text: one scratch byte, then the text. */
+EXPORT("input") uint8_t *input(void) { return &__heap_base; }
+
+static uint32_t consumed_bytes;
+
+/*
+ * Append the '\n'-terminated lines of the `len` bytes at input() + 1 as leaves
+ * (leaf = SHA-256(0x00 || line), the newline excluded), stopping before the first line
+ * that would take the bytes consumed (newlines included) past `max`; the first line is
+ * always taken. Bytes after the last newline are not read. Returns the lines appended;
+ * consumed() is their bytes.
+ */
+EXPORT("append_lines") uint32_t append_lines(uint32_t len, uint32_t max) {
+  uint8_t *text = input() + 1;
+  uint8_t leaf[32];
+  uint32_t start = 0, lines = 0;
+  for (uint32_t i = 0; i < len; i++) {
+    if (text[i] != '\n') continue;
+    if (lines && i + 1 > max) break;
+    /* The byte before the line (scratch, or the previous newline) becomes the 0x00 prefix. */
+    uint8_t *msg = text + start - 1;
+    uint8_t saved = *msg;
+    *msg = 0;
+    sha256(msg, i - start + 1, leaf);
+    *msg = saved;
+    append_leaf(leaf);
+    start = i + 1;
+    lines++;
+  }
+  consumed_bytes = start;
+  return lines;
+}
+
+EXPORT("consumed") uint32_t consumed(void) { return consumed_bytes; }
+
+EXPORT("depth") uint32_t depth_of(void) { return depth; }
