@@ -8,7 +8,7 @@ import type { RingConfig } from "../../shared/config.ts";
 import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
-import { storedLine, type PreparedEvent } from "../../shared/events.ts";
+import { storedLines, type PreparedEvent } from "../../shared/events.ts";
 import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, HELD_DATABASE_MAX_BYTES, EXPORT_DELAY_MS, UPLOAD_INTERRUPTED_RETRY_MS, UPLOAD_PENDING_MAX_MS, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
@@ -19,6 +19,7 @@ import { endpointRefusal } from "../../shared/storage/endpoint-policy.ts";
 import type { EvidenceStoreConfig } from "../../shared/tenant-config.ts";
 import { frontierAt, headFrontier } from "./frontier.ts";
 import { LiveTail, type TailSource } from "./live-tail.ts";
+import { merkleAppender } from "./merkle-appender.ts";
 import { readLines } from "./read-lines.ts";
 import { firstSeqReceivedSince, oldestTrimmable, readHead, ringWindow, trimChunks, type Head } from "./ring-buffer.ts";
 import { ASSET_LOG_MIGRATIONS } from "./schema.ts";
@@ -34,8 +35,6 @@ import { summarize, type SummaryQuery, type AssetSummary } from "./summary.ts";
 import type { AssetMetrics } from "../../shared/asset-metrics.ts";
 import { ALERT_SOURCE } from "../../shared/events.ts";
 import { ringTailSource } from "./tail-source.ts";
-
-const encoder = new TextEncoder();
 
 /** A seal's window: seconds back by receive time (0 = whole buffer), or on from the last bundle. */
 export type Since = number | "continue";
@@ -235,40 +234,18 @@ export class AssetLog extends DurableObject<Env> {
 
   /** Write lines as chunk rows of at most CHUNK_MAX_BYTES; moves `frontier` on. Returns rows written. */
   #writeChunks(asset: string, all: readonly PreparedEvent[], first: number, rts: number, frontier: CompactRange, dedupeKey: string | undefined): number {
-    let rows = 0;
-    let seq = first;
-    let chunkFirst = seq;
-    let chunkFrontier = frontier.encode();
-    let lines: string[] = [];
     let levels = "";
-    let bytes = 0;
-    let batchChunk = true;
-    const flush = () => {
-      if (!lines.length) return;
+    for (const ev of all) levels += ev.source === ALERT_SOURCE ? "A" : LEVEL_CHARS[ev.facts?.level ?? ""] ?? "-";
+    let rows = 0;
+    merkleAppender.appendLines(frontier, storedLines(asset, first, rts, all), CHUNK_MAX_BYTES, (chunk) => {
       // The batch's first chunk carries its dedupe key and the batch's end.
-      const key = batchChunk ? dedupeKey ?? null : null;
+      const key = chunk.from === 0 ? dedupeKey ?? null : null;
       rows += this.#sql.exec(
         "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines, dedupe_key, batch_end, levels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        chunkFirst, seq, rts, bytes, chunkFrontier, lines.join(""), key, key === null ? null : first + all.length, levels,
+        first + chunk.from, first + chunk.to, rts, chunk.bytes, chunk.frontierBefore, chunk.text, key, key === null ? null : first + all.length,
+        chunk.to - chunk.from === all.length ? levels : levels.slice(chunk.from, chunk.to),
       ).rowsWritten;
-      batchChunk = false;
-      chunkFirst = seq;
-      chunkFrontier = frontier.encode();
-      lines = [];
-      levels = "";
-      bytes = 0;
-    };
-    for (const ev of all) {
-      const line = storedLine(asset, seq, rts, ev);
-      const lineBytes = encoder.encode(line);
-      if (bytes + lineBytes.byteLength + 1 > CHUNK_MAX_BYTES && lines.length) flush();
-      frontier.append(lineBytes);
-      lines.push(line + "\n");
-      levels += ev.source === ALERT_SOURCE ? "A" : LEVEL_CHARS[ev.facts?.level ?? ""] ?? "-";
-      bytes += lineBytes.byteLength + 1;
-      seq++;
-    }
-    flush();
+    });
     return rows;
   }
 
