@@ -109,6 +109,12 @@ export class AssetLog extends DurableObject<Env> {
   /** Seals run one at a time; while one runs, trimming stays below its first seq. */
   #sealing: Promise<unknown> = Promise.resolve();
   #pinnedFrom = Infinity;
+  /**
+   * meta values as last read or written (undefined: no row). This object is the table's only
+   * writer, so appends read identity, ring, rules and the like from here, not SQLite; a new
+   * instance starts empty, and a rolled-back transaction empties it.
+   */
+  #metaCache = new Map<string, string | undefined>();
   #bucket: TokenBucket | undefined;
   #reportedAt = -Infinity;
   #rollups: RollupStore;
@@ -134,7 +140,7 @@ export class AssetLog extends DurableObject<Env> {
       tenant: () => this.#identity()[0],
       asset: () => this.#identity()[1],
       meta: (k) => this.#meta(k),
-      setMeta: (k, v) => { if (v === null) this.#sql.exec("DELETE FROM meta WHERE k = ?", k); else this.#setMeta(k, v); },
+      setMeta: (k, v) => { if (v === null) this.#deleteMeta(k); else this.#setMeta(k, v); },
       secret: (name) => {
         const v = (env as unknown as Record<string, unknown>)[name];
         return typeof v === "string" ? v : undefined;
@@ -192,7 +198,7 @@ export class AssetLog extends DurableObject<Env> {
     const frontier = this.#frontier.clone();
     let webhookQueued = false;
     try {
-      this.ctx.storage.transactionSync(() => {
+      this.#transaction(() => {
         rowsWritten += this.#writeChunks(ref.asset, all, first, rts, frontier, opts.dedupe_key);
         seq = first + all.length;
         rowsWritten += this.#rollups.add(rts, events.map((ev) => ev.facts), firedByRule);
@@ -341,7 +347,7 @@ export class AssetLog extends DurableObject<Env> {
     const first = this.#head.nextSeq;
     const mutedUntil = action === "suppress" ? now + (by.mute_seconds ?? 0) * 1000 : undefined;
     try {
-      this.ctx.storage.transactionSync(() => {
+      this.#transaction(() => {
         const t = transition(this.#sql, id, action, { actor: by.actor, ...(by.note !== undefined ? { note: by.note } : {}), ...(mutedUntil !== undefined ? { muted_until: mutedUntil } : {}) }, now);
         if (!t.ok) return void (result = t);
         if (action === "resolve") this.#alerts.forget(t.row.rule, t.row.key ?? "", t.row.id);
@@ -377,7 +383,7 @@ export class AssetLog extends DurableObject<Env> {
     if (!this.#ready) return { redriven: 0 };
     this.#bind(ref);
     const now = Date.now();
-    const redriven = this.ctx.storage.transactionSync(() => this.#forwarder.redrive(ids, now));
+    const redriven = this.#transaction(() => this.#forwarder.redrive(ids, now));
     if (redriven) this.#armTrim(now);
     return { redriven };
   }
@@ -433,6 +439,7 @@ export class AssetLog extends DurableObject<Env> {
     if (!ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
     const { more } = trimChunks(this.#sql, win.start, this.#pin(), TRIM_BATCH_CHUNKS);
+    this.#metaCache.delete("trimmed_rts");
     if (more) return now + 1000;
     const oldest = oldestTrimmable(this.#sql, this.#head);
     if (!oldest) return null;
@@ -447,14 +454,14 @@ export class AssetLog extends DurableObject<Env> {
     if (due === undefined) return null;
     if (now < Number(due)) return Number(due);
     const rules = this.#storedRules();
-    this.ctx.storage.transactionSync(() => {
+    this.#transaction(() => {
       this.#rollups.dropBefore(now - rules.summary_days * 86_400_000);
       this.#alerts.prune(rules.alert_rules, now);
       trimAlerts(this.#sql);
     });
     const hasRollups = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM rollups").one().n > 0;
     if (!hasRollups) {
-      this.#sql.exec("DELETE FROM meta WHERE k = 'housekeeping_next'");
+      this.#deleteMeta("housekeeping_next");
       return null;
     }
     this.#setMeta("housekeeping_next", String(now + HOUSEKEEPING_INTERVAL_MS));
@@ -622,7 +629,7 @@ export class AssetLog extends DurableObject<Env> {
     if (!dests.length || !ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
     const [tenant, asset] = this.#identity();
-    const more = this.ctx.storage.transactionSync(() =>
+    const more = this.#transaction(() =>
       produceExports({ sql: this.#sql, tenant, asset, meta: (k) => this.#meta(k), setMeta: (k, v) => this.#setMeta(k, v) }, dests, win.start, win.end, now));
     return more ? now + 1000 : null;
   }
@@ -764,11 +771,30 @@ export class AssetLog extends DurableObject<Env> {
   }
 
   #meta(k: string): string | undefined {
-    return this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v;
+    if (this.#metaCache.has(k)) return this.#metaCache.get(k);
+    const v = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v;
+    this.#metaCache.set(k, v);
+    return v;
   }
 
   #setMeta(k: string, v: string): number {
-    return this.#sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v).rowsWritten;
+    const rows = this.#sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v).rowsWritten;
+    this.#metaCache.set(k, v);
+    return rows;
+  }
+
+  #deleteMeta(k: string): void {
+    this.#sql.exec("DELETE FROM meta WHERE k = ?", k);
+    this.#metaCache.set(k, undefined);
+  }
+
+  /** transactionSync that forgets the cached meta values when it rolls back. */
+  #transaction<T>(fn: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (e) {
+      this.#metaCache.clear();
+      throw e;
+    }
   }
 }
-
