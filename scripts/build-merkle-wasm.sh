@@ -4,6 +4,6 @@
 # Needs clang and lld with the wasm32 target (Debian 12: apt-get install clang lld; clang 14 used).
 set -eu
 cd "$(dirname "$0")/../shared/evidence/wasm"
-clang --target=wasm32 -O3 -nostdlib -fno-builtin -Wl,--no-entry -Wl,--strip-all \
+clang --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -Wl,--no-entry -Wl,--strip-all \
   -o merkle-sha256.wasm merkle-sha256.c
 echo "merkle-sha256.wasm: $(wc -c < merkle-sha256.wasm) bytes, sha256 $(sha256sum merkle-sha256.wasm | cut -c1-16)"

@@ -9,6 +9,7 @@
  * before it is scratch for the leaf prefix) and the JS side grows memory to fit it.
  */
 #include <stdint.h>
+#include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
@@ -67,6 +68,72 @@ static void sha256(const uint8_t *msg, uint32_t len, uint8_t *out) {
   }
 }
 
+/*
+ * Four leaves at once: SHA-256 over four messages in the four 32-bit lanes of SIMD vectors
+ * (the "multi-buffer" layout). Messages of different lengths run for the longest one's blocks;
+ * a lane past its last block hashes a dummy block and keeps its state.
+ */
+#define ROTR4(x, n) wasm_v128_or(wasm_u32x4_shr((x), (n)), wasm_i32x4_shl((x), 32 - (n)))
+
+static void compress4(v128_t s[8], const uint8_t *const blocks[4], v128_t active) {
+  v128_t w[64];
+  for (int i = 0; i < 16; i++)
+    w[i] = wasm_i32x4_make(load_be(blocks[0] + 4 * i), load_be(blocks[1] + 4 * i), load_be(blocks[2] + 4 * i), load_be(blocks[3] + 4 * i));
+  for (int i = 16; i < 64; i++) {
+    v128_t s0 = wasm_v128_xor(wasm_v128_xor(ROTR4(w[i - 15], 7), ROTR4(w[i - 15], 18)), wasm_u32x4_shr(w[i - 15], 3));
+    v128_t s1 = wasm_v128_xor(wasm_v128_xor(ROTR4(w[i - 2], 17), ROTR4(w[i - 2], 19)), wasm_u32x4_shr(w[i - 2], 10));
+    w[i] = wasm_i32x4_add(wasm_i32x4_add(w[i - 16], s0), wasm_i32x4_add(w[i - 7], s1));
+  }
+  v128_t a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
+  for (int i = 0; i < 64; i++) {
+    v128_t S1 = wasm_v128_xor(wasm_v128_xor(ROTR4(e, 6), ROTR4(e, 11)), ROTR4(e, 25));
+    v128_t ch = wasm_v128_bitselect(f, g, e);
+    v128_t t1 = wasm_i32x4_add(wasm_i32x4_add(h, S1), wasm_i32x4_add(ch, wasm_i32x4_add(wasm_i32x4_splat((int32_t)K[i]), w[i])));
+    v128_t S0 = wasm_v128_xor(wasm_v128_xor(ROTR4(a, 2), ROTR4(a, 13)), ROTR4(a, 22));
+    v128_t maj = wasm_v128_bitselect(a, b, wasm_v128_xor(b, c));
+    v128_t t2 = wasm_i32x4_add(S0, maj);
+    h = g; g = f; f = e; e = wasm_i32x4_add(d, t1); d = c; c = b; b = a; a = wasm_i32x4_add(t1, t2);
+  }
+  v128_t out[8] = { a, b, c, d, e, f, g, h };
+  for (int i = 0; i < 8; i++) s[i] = wasm_v128_bitselect(wasm_i32x4_add(s[i], out[i]), s[i], active);
+}
+
+static const uint8_t zero_block[64];
+
+/* SHA-256 of four messages msg[l][0..len[l]) into out + 32 * l. */
+static void sha256x4(uint8_t *const msg[4], const uint32_t len[4], uint8_t *out) {
+  static const uint32_t IV[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+  v128_t s[8];
+  for (int i = 0; i < 8; i++) s[i] = wasm_i32x4_splat((int32_t)IV[i]);
+  uint8_t tail[4][128];
+  uint32_t full[4], blocks[4], most = 0;
+  for (int l = 0; l < 4; l++) {
+    full[l] = len[l] / 64;
+    uint32_t rest = len[l] - full[l] * 64;
+    for (uint32_t i = 0; i < rest; i++) tail[l][i] = msg[l][full[l] * 64 + i];
+    tail[l][rest] = 0x80;
+    uint32_t end = rest + 1 + 8 <= 64 ? 64 : 128;
+    for (uint32_t i = rest + 1; i < end - 8; i++) tail[l][i] = 0;
+    uint64_t bits = (uint64_t)len[l] * 8;
+    for (int i = 0; i < 8; i++) tail[l][end - 1 - i] = (uint8_t)(bits >> (8 * i));
+    blocks[l] = full[l] + end / 64;
+    if (blocks[l] > most) most = blocks[l];
+  }
+  for (uint32_t b = 0; b < most; b++) {
+    const uint8_t *p[4];
+    for (int l = 0; l < 4; l++) p[l] = b < full[l] ? msg[l] + 64 * b : b < blocks[l] ? tail[l] + 64 * (b - full[l]) : zero_block;
+    v128_t active = wasm_i32x4_make(b < blocks[0] ? -1 : 0, b < blocks[1] ? -1 : 0, b < blocks[2] ? -1 : 0, b < blocks[3] ? -1 : 0);
+    compress4(s, p, active);
+  }
+  for (int l = 0; l < 4; l++) {
+    for (int i = 0; i < 8; i++) {
+      uint32_t v = (uint32_t)(l == 0 ? wasm_i32x4_extract_lane(s[i], 0) : l == 1 ? wasm_i32x4_extract_lane(s[i], 1) : l == 2 ? wasm_i32x4_extract_lane(s[i], 2) : wasm_i32x4_extract_lane(s[i], 3));
+      out[32 * l + 4 * i] = (uint8_t)(v >> 24); out[32 * l + 4 * i + 1] = (uint8_t)(v >> 16);
+      out[32 * l + 4 * i + 2] = (uint8_t)(v >> 8); out[32 * l + 4 * i + 3] = (uint8_t)v;
+    }
+  }
+}
+
 /* Frontier: at most 64 subtree roots (one per bit of a 64-bit size). */
 static uint8_t range[64 * 32];
 static uint32_t depth;
@@ -115,20 +182,31 @@ static uint32_t consumed_bytes;
  */
 EXPORT("append_lines") uint32_t append_lines(uint32_t len, uint32_t max) {
   uint8_t *text = input() + 1;
-  uint8_t leaf[32];
-  uint32_t start = 0, lines = 0;
-  for (uint32_t i = 0; i < len; i++) {
-    if (text[i] != '\n') continue;
-    if (lines && i + 1 > max) break;
-    /* The byte before the line (scratch, or the previous newline) becomes the 0x00 prefix. */
-    uint8_t *msg = text + start - 1;
-    uint8_t saved = *msg;
-    *msg = 0;
-    sha256(msg, i - start + 1, leaf);
-    *msg = saved;
-    append_leaf(leaf);
-    start = i + 1;
-    lines++;
+  uint8_t *msg[4];
+  uint32_t msg_len[4];
+  uint8_t leaves[4 * 32];
+  uint32_t start = 0, lines = 0, queued = 0, i = 0;
+  for (;;) {
+    /* Queue up to four lines; the byte before each (scratch, or the previous newline) becomes its 0x00 prefix. */
+    for (; queued < 4 && i < len; i++) {
+      if (text[i] != '\n') continue;
+      if ((lines || queued) && i + 1 > max) { len = i; break; }
+      msg[queued] = text + start - 1;
+      msg_len[queued] = i - start + 1;
+      queued++;
+      start = i + 1;
+    }
+    if (queued == 0) break;
+    uint8_t saved[4];
+    for (uint32_t q = 0; q < queued; q++) { saved[q] = *msg[q]; *msg[q] = 0; }
+    if (queued == 4) {
+      sha256x4(msg, msg_len, leaves);
+    } else {
+      for (uint32_t q = 0; q < queued; q++) sha256(msg[q], msg_len[q], leaves + 32 * q);
+    }
+    for (uint32_t q = 0; q < queued; q++) { *msg[q] = saved[q]; append_leaf(leaves + 32 * q); }
+    lines += queued;
+    queued = 0;
   }
   consumed_bytes = start;
   return lines;
