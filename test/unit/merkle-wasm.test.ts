@@ -57,11 +57,11 @@ const frontierOf = (r: CompactRange) => ({ size: r.size, hashes: r.hashes.map(to
 
 describe("MerkleAppender (WASM SHA-256)", () => {
   it("gives the frontiers of node:crypto and noble, from any starting size", () => {
-    const lines = sampleLines(300);
+    const lines = sampleLines(1100);
     for (const startSize of [0, 1, 2, 3, 7, 8, 255, 256, 1000]) {
       const start = new CompactRange(0, [], nodeHasher);
       for (const l of sampleLines(startSize)) start.append(enc.encode(l + "!"));
-      for (const n of [1, 2, 5, 64, 300]) {
+      for (const n of [1, 2, 5, 64, 300, 1100]) {
         const got = viaWasm(start, lines.slice(0, n), 1 << 20);
         expect(frontierOf(got.range)).toEqual(frontierOf(reference(start, lines.slice(0, n), 1 << 20, nodeHasher).range));
         expect(frontierOf(got.range)).toEqual(frontierOf(reference(start, lines.slice(0, n), 1 << 20, nobleHasher).range));

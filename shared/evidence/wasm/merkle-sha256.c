@@ -150,20 +150,74 @@ EXPORT("reset") void reset(double n) {
 
 EXPORT("size") double size_of(void) { return size; }
 
-/* Append one leaf hash: each trailing 1-bit of the old size merges an equal subtree. */
-static void append_leaf(const uint8_t leaf[32]) {
-  uint8_t node[65];
-  uint8_t h[32];
-  for (int i = 0; i < 32; i++) h[i] = leaf[i];
-  for (uint64_t s = (uint64_t)size; s & 1; s >>= 1) {
-    node[0] = 1;
-    const uint8_t *left = range + 32 * (--depth);
-    for (int i = 0; i < 32; i++) { node[1 + i] = left[i]; node[33 + i] = h[i]; }
-    sha256(node, 65, h);
+/* Leaves are folded in groups: a group's nodes are hashed level by level, four at a time. */
+#define GROUP 256
+static uint8_t group[GROUP * 32];
+static uint32_t grouped;
+static uint8_t level_a[(GROUP / 2 + 2) * 32], level_b[(GROUP / 2 + 2) * 32];
+
+/* node = SHA-256(0x01 || left || right) for `n` pairs, four per call where it can. */
+static void nodes(const uint8_t *const left[], const uint8_t *const right[], uint32_t n, uint8_t *out) {
+  uint8_t buf[4][65];
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    uint8_t *msg[4];
+    const uint32_t len[4] = { 65, 65, 65, 65 };
+    for (int l = 0; l < 4; l++) {
+      buf[l][0] = 1;
+      for (int j = 0; j < 32; j++) { buf[l][1 + j] = left[i + l][j]; buf[l][33 + j] = right[i + l][j]; }
+      msg[l] = buf[l];
+    }
+    sha256x4(msg, len, out + 32 * i);
   }
-  uint8_t *slot = range + 32 * depth++;
-  for (int i = 0; i < 32; i++) slot[i] = h[i];
-  size += 1;
+  for (; i < n; i++) {
+    buf[0][0] = 1;
+    for (int j = 0; j < 32; j++) { buf[0][1 + j] = left[i][j]; buf[0][33 + j] = right[i][j]; }
+    sha256(buf[0], 65, out + 32 * i);
+  }
+}
+
+/*
+ * Append the `grouped` leaf hashes to the frontier. With S leaves before and E after, the
+ * nodes the group completes at level k have indices [S >> k, E >> k); node j's children are
+ * nodes 2j and 2j + 1 of level k - 1, the left one the old frontier's subtree when it lies
+ * before the group. The new frontier is, for each set bit k of E, node (E >> k) - 1 of level k.
+ */
+static void fold_group(void) {
+  uint64_t S = (uint64_t)size, E = S + grouped;
+  const uint8_t *old[64];
+  uint32_t at = 0;
+  for (int k = 63; k >= 0; k--) if ((S >> k) & 1) old[k] = range + 32 * at++;
+  uint8_t top[64][32];
+  const uint8_t *cur = group;
+  uint8_t *next = level_a;
+  const uint8_t *left[GROUP / 2 + 1], *right[GROUP / 2 + 1];
+  for (int k = 0; k < 64; k++) {
+    uint64_t lo = S >> k, hi = E >> k;
+    if ((E >> k) & 1) {
+      const uint8_t *h = hi - 1 >= lo ? cur + 32 * (hi - 1 - lo) : old[k];
+      for (int j = 0; j < 32; j++) top[k][j] = h[j];
+    }
+    if (hi == lo) {
+      /* No new nodes from here up: the rest of the frontier is the old one's. */
+      for (int u = k + 1; u < 64; u++) if ((E >> u) & 1) for (int j = 0; j < 32; j++) top[u][j] = old[u][j];
+      break;
+    }
+    uint64_t plo = lo >> 1, phi = hi >> 1;
+    uint32_t n = (uint32_t)(phi - plo);
+    for (uint32_t i = 0; i < n; i++) {
+      uint64_t l = 2 * (plo + i);
+      left[i] = l >= lo ? cur + 32 * (l - lo) : old[k];
+      right[i] = cur + 32 * (l + 1 - lo);
+    }
+    nodes(left, right, n, next);
+    cur = next;
+    next = next == level_a ? level_b : level_a;
+  }
+  depth = 0;
+  for (int k = 63; k >= 0; k--) if ((E >> k) & 1) { for (int j = 0; j < 32; j++) range[32 * depth + j] = top[k][j]; depth++; }
+  size = (double)E;
+  grouped = 0;
 }
 
 extern uint8_t __heap_base;
@@ -204,10 +258,14 @@ EXPORT("append_lines") uint32_t append_lines(uint32_t len, uint32_t max) {
     } else {
       for (uint32_t q = 0; q < queued; q++) sha256(msg[q], msg_len[q], leaves + 32 * q);
     }
-    for (uint32_t q = 0; q < queued; q++) { *msg[q] = saved[q]; append_leaf(leaves + 32 * q); }
+    for (uint32_t q = 0; q < queued; q++) *msg[q] = saved[q];
+    for (uint32_t q = 0; q < 32 * queued; q++) group[32 * grouped + q] = leaves[q];
+    grouped += queued;
+    if (grouped + 4 > GROUP) fold_group();
     lines += queued;
     queued = 0;
   }
+  if (grouped) fold_group();
   consumed_bytes = start;
   return lines;
 }
