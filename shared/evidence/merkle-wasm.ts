@@ -55,7 +55,7 @@ export class MerkleAppender {
     const text = lines.join("\n") + "\n";
     this.#load(range);
     const end = range.size + lines.length;
-    let window = Math.min(text.length * 3, 2 * maxBytes);
+    let window = Math.min(text.length * 3, 2 * Math.min(maxBytes, 1 << 30));
     let charAt = 0;
     let lineAt = 0;
     while (lineAt < lines.length) {
@@ -63,7 +63,7 @@ export class MerkleAppender {
       const memory = this.#reserve(window);
       const before = memory.slice(x.range(), x.range() + x.depth() * HASH_BYTES);
       const { read, written } = encoder.encodeInto(src, memory.subarray(x.input() + 1, x.input() + 1 + window));
-      const n = x.append_lines(written, maxBytes);
+      const n = x.append_lines(written, Math.min(maxBytes, 0xffff_ffff));
       if (n === 0) {
         // One line longer than the window: widen it to the whole rest (UTF-8 is at most 3 bytes per unit).
         if (read === src.length) throw new Error("text does not end with a newline");

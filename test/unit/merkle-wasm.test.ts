@@ -81,7 +81,7 @@ describe("MerkleAppender (WASM SHA-256)", () => {
     const lines = sampleLines(120);
     const start = new CompactRange(0, [], nodeHasher);
     start.append(enc.encode("first"));
-    for (const maxBytes of [1, 60, 200, 1000, 4096, 1 << 20]) {
+    for (const maxBytes of [1, 60, 200, 1000, 4096, 1 << 20, Infinity]) {
       const got = viaWasm(start, lines, maxBytes);
       const want = reference(start, lines, maxBytes, nodeHasher);
       expect(got.chunks).toEqual(want.chunks);
