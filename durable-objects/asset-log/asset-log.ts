@@ -9,6 +9,7 @@ import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
 import { storedLines, type PreparedEvent } from "../../shared/events.ts";
+import { isPacked, unpackEvents, type PackedEvents } from "../../shared/packed-events.ts";
 import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, HELD_DATABASE_MAX_BYTES, EXPORT_DELAY_MS, UPLOAD_INTERRUPTED_RETRY_MS, UPLOAD_PENDING_MAX_MS, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
@@ -171,8 +172,12 @@ export class AssetLog extends DurableObject<Env> {
     });
   }
 
-  /** Append events as stored lines. All-or-nothing: the batch commits in one transaction. */
-  async append(ref: AssetRef, events: PreparedEvent[], opts: { dedupe_key?: string } = {}): Promise<AppendResult> {
+  /**
+   * Append events as stored lines. All-or-nothing: the batch commits in one transaction.
+   * The edge sends them packed (packEvents: far cheaper to pass by RPC); an array works too.
+   */
+  async append(ref: AssetRef, batch: PreparedEvent[] | PackedEvents, opts: { dedupe_key?: string } = {}): Promise<AppendResult> {
+    const events = isPacked(batch) ? unpackEvents(batch) : batch;
     const seen = opts.dedupe_key === undefined ? undefined : this.#seenBatch(opts.dedupe_key);
     if (seen) return { accepted: seen.end_seq - seen.first_seq, first_seq: seen.first_seq, end_seq: seen.end_seq, rows_written: 0, duplicate: true };
     const wait = this.#admit(ref, events.length);
@@ -189,7 +194,7 @@ export class AssetLog extends DurableObject<Env> {
     const [rules, ruleRows] = this.#rules(ref);
     const redactionRows = this.#noteRedaction(first, ref.redaction_digest ?? null);
     // Alert lines follow the batch's events, under the same commit and Merkle tree.
-    const evaluation = this.#alerts.evaluate(rules.alert_rules, events.map((ev, i): EvalEvent => ({ seq: first + i, ts: ev.ts, facts: ev.facts })), rts);
+    const evaluation = this.#alerts.evaluate(rules.alert_rules, rules.alert_rules.length ? events.map((ev, i): EvalEvent => ({ seq: first + i, ts: ev.ts, facts: ev.facts })) : [], rts);
     const all = evaluation.fired.length ? [...events, ...evaluation.fired.map(firedLine)] : events;
     const firedByRule = new Map<string, number>();
     for (const f of evaluation.fired) firedByRule.set(f.rule, (firedByRule.get(f.rule) ?? 0) + 1);
