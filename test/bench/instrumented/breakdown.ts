@@ -3,11 +3,12 @@
  * SQLite ones, each alone over the same events. Microseconds per event.
  */
 import { RollupStore } from "../../../durable-objects/asset-log/rollups.ts";
+import merkleWasm from "../../../shared/evidence/wasm/merkle-sha256.wasm";
 import { BATCH, pureSteps, timePer, type StepData } from "../steps.ts";
 
 export async function breakdown(sql: SqlStorage, batches: number): Promise<Record<string, number>> {
   const data: Partial<StepData> = {};
-  const out = await pureSteps(batches, data);
+  const out = await pureSteps(batches, merkleWasm, data);
   const n = batches * BATCH;
   const { lines, events } = data as StepData;
   const chunks = Array.from({ length: batches }, (_, b) => lines.slice(b * BATCH, (b + 1) * BATCH).map((l) => l + "\n").join(""));
