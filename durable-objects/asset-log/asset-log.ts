@@ -204,9 +204,9 @@ export class AssetLog extends DurableObject<Env> {
     let webhookQueued = false;
     try {
       this.#transaction(() => {
-        rowsWritten += this.#writeChunks(ref.asset, all, first, rts, frontier, opts.dedupe_key);
+        const rollup = this.#rollups.add(rts, events.map((ev) => ev.facts), firedByRule, first + all.length);
+        rowsWritten += rollup.rows + this.#writeChunks(ref.asset, all, first, rts, frontier, opts.dedupe_key, rollup.delta);
         seq = first + all.length;
-        rowsWritten += this.#rollups.add(rts, events.map((ev) => ev.facts), firedByRule);
         rowsWritten += this.#alerts.persist(rts);
         if (evaluation.fired.length) {
           rowsWritten += insertAlerts(this.#sql, evaluation.fired, rts);
@@ -244,17 +244,17 @@ export class AssetLog extends DurableObject<Env> {
   }
 
   /** Write lines as chunk rows of at most CHUNK_MAX_BYTES; moves `frontier` on. Returns rows written. */
-  #writeChunks(asset: string, all: readonly PreparedEvent[], first: number, rts: number, frontier: CompactRange, dedupeKey: string | undefined): number {
+  #writeChunks(asset: string, all: readonly PreparedEvent[], first: number, rts: number, frontier: CompactRange, dedupeKey: string | undefined, rollup: string | null): number {
     let levels = "";
     for (const ev of all) levels += ev.source === ALERT_SOURCE ? "A" : LEVEL_CHARS[ev.facts?.level ?? ""] ?? "-";
     let rows = 0;
     merkleAppender.appendLines(frontier, storedLines(asset, first, rts, all), CHUNK_MAX_BYTES, (chunk) => {
-      // The batch's first chunk carries its dedupe key and the batch's end.
+      // The batch's first chunk carries its dedupe key, the batch's end and its rollup delta.
       const key = chunk.from === 0 ? dedupeKey ?? null : null;
       rows += this.#sql.exec(
-        "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines, dedupe_key, batch_end, levels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines, dedupe_key, batch_end, levels, rollup) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         first + chunk.from, first + chunk.to, rts, chunk.bytes, chunk.frontierBefore, chunk.text, key, key === null ? null : first + all.length,
-        chunk.to - chunk.from === all.length ? levels : levels.slice(chunk.from, chunk.to),
+        chunk.to - chunk.from === all.length ? levels : levels.slice(chunk.from, chunk.to), chunk.from === 0 ? rollup : null,
       ).rowsWritten;
     });
     return rows;
@@ -358,7 +358,7 @@ export class AssetLog extends DurableObject<Env> {
         if (action === "resolve") this.#alerts.forget(t.row.rule, t.row.key ?? "", t.row.id);
         if (mutedUntil !== undefined && mutedUntil > now) this.#alerts.mute(t.row.rule, t.row.key ?? "", mutedUntil);
         this.#alerts.persist(now);
-        this.#writeChunks(ref.asset, [changeLine(t.row, now)], first, now, frontier, undefined);
+        this.#writeChunks(ref.asset, [changeLine(t.row, now)], first, now, frontier, undefined, null);
         result = { ok: true, alert: viewOf(t.row) };
       });
     } catch (e) {
@@ -443,6 +443,8 @@ export class AssetLog extends DurableObject<Env> {
     const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
     if (!ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
+    // Chunks carry rollup deltas: fold them into their minute's row before any chunk goes.
+    this.#rollups.fold();
     const { more } = trimChunks(this.#sql, win.start, this.#pin(), TRIM_BATCH_CHUNKS);
     this.#metaCache.delete("trimmed_rts");
     if (more) return now + 1000;
