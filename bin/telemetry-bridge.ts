@@ -4,11 +4,10 @@
  * evidence bundles offline, make signing keys, download bundles, apply a FixOps overlay. Run as `npm run cli -- <command>` in this
  * repository, or `node bin/telemetry-bridge.ts <command>` with Node >= 22.18.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { BUNDLE_FILES, BUNDLE_ID_RE } from "../shared/evidence/bundle-layout.ts";
-import { MerkleAppender } from "../shared/evidence/merkle-wasm.ts";
 import { nodeHasher } from "../shared/evidence/node-hasher.ts";
 import { generateSigningKey, publicJwk } from "../shared/evidence/signing-keys.ts";
 import { mapOverlay, type StoreChoice } from "../shared/overlay.ts";
@@ -17,10 +16,6 @@ import { parse as parseYaml } from "yaml";
 import { VERIFY_CODES, verifyBundle, type VerifyReport } from "../shared/evidence/verify.ts";
 import { fail, parseArgs, read } from "./cli-args.ts";
 import { send } from "./send.ts";
-
-/** Merkle leaves in bulk for verify: the DO's WASM SHA-256, compiled from the file beside its source. */
-const merkleAppender = () =>
-  new MerkleAppender(new WebAssembly.Module(readFileSync(new URL("../shared/evidence/wasm/merkle-sha256.wasm", import.meta.url))));
 
 const USAGE = `Usage: telemetry-bridge <command> [options]
 
@@ -114,7 +109,7 @@ async function verify(argv: string[]): Promise<void> {
   const previous = typeof previousDir === "string" ? { statement: bundleFiles([previousDir]).statement } : undefined;
   const started = performance.now();
   const gunzip = async (gz: Uint8Array) => new Uint8Array(gunzipSync(gz));
-  const report: VerifyReport = await verifyBundle(files, { jwks, hasher: nodeHasher, appender: merkleAppender(), gunzip, ...(previous ? { previous } : {}) });
+  const report: VerifyReport = await verifyBundle(files, { jwks, hasher: nodeHasher, gunzip, ...(previous ? { previous } : {}) });
   const seconds = (performance.now() - started) / 1000;
   if (flags.has("json")) {
     console.log(JSON.stringify({ ...report, seconds: Number(seconds.toFixed(3)) }, null, 2));

@@ -82,33 +82,6 @@ export class MerkleAppender {
     this.#store(range);
   }
 
-  /**
-   * Append the lines of `jsonl` (UTF-8, each ending in "\n", the newline not hashed) to `range`
-   * as leaves, in place, in windows of at most `windowBytes`; returns the lines appended. Bytes
-   * after the last newline are not hashed.
-   */
-  appendBytes(range: CompactRange, jsonl: Uint8Array, windowBytes = 4 << 20): number {
-    const x = this.#x;
-    this.#load(range);
-    let at = 0;
-    let lines = 0;
-    let window = windowBytes;
-    while (at < jsonl.byteLength) {
-      const part = jsonl.subarray(at, at + window);
-      this.#reserve(part.byteLength).set(part, x.input() + 1);
-      const n = x.append_lines(part.byteLength, 0xffff_ffff);
-      if (n === 0) {
-        if (part.byteLength < window) break;
-        window *= 2;
-        continue;
-      }
-      lines += n;
-      at += x.consumed();
-    }
-    this.#store(range);
-    return lines;
-  }
-
   #load(range: CompactRange): void {
     const memory = new Uint8Array(this.#x.memory.buffer);
     range.hashes.forEach((h, i) => memory.set(h, this.#x.range() + i * HASH_BYTES));

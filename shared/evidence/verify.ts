@@ -54,11 +54,6 @@ export interface VerifyOptions {
   jwks: unknown;
   previous?: { statement: string };
   hasher?: MerkleHasher;
-  /**
-   * Hashes all the lines' leaves in bulk (the CLI passes MerkleAppender over merkle-sha256.wasm:
-   * one call instead of two hasher calls per line); default: `hasher` per line.
-   */
-  appender?: { appendBytes(range: CompactRange, jsonl: Uint8Array): number };
   /** A faster gunzip where the platform has one (the CLI passes node:zlib); default DecompressionStream. */
   gunzip?: (gz: Uint8Array) => Promise<Uint8Array>;
 }
@@ -178,21 +173,8 @@ export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Pro
       if (typeof line !== "object" || line === null) throw new Failure("sequence_mismatch", `line ${i + 1} is not a stored event`);
       if (line.seq !== first + i) throw new Failure("sequence_mismatch", `line ${i + 1} has seq ${String(line.seq)}, expected ${first + i}`);
       if (line.asset !== p.asset) throw new Failure("sequence_mismatch", `line ${i + 1} belongs to asset ${String(line.asset)}, not ${p.asset}`);
-      if (opts.appender) continue;
       tree.append(bytes);
       if (prev && tree.size === prev.end) rootAtPrevEnd = toHex(tree.root());
-    }
-    if (opts.appender && lines.length) {
-      // In two parts when the previous bundle ends inside this one: the root there is checked too.
-      const split = prev && prev.end > first && prev.end < end ? lines[prev.end - first]!.byteOffset - lines[0]!.byteOffset : jsonl.byteLength;
-      opts.appender.appendBytes(tree, jsonl.subarray(0, split));
-      if (split < jsonl.byteLength) {
-        rootAtPrevEnd = toHex(tree.root());
-        opts.appender.appendBytes(tree, jsonl.subarray(split));
-      } else if (prev && tree.size === prev.end) {
-        rootAtPrevEnd = toHex(tree.root());
-      }
-      if (tree.size !== end) throw new Failure("merkle_mismatch", `the lines make ${tree.size - first} leaves, not ${count}`);
     }
     checks.push(`seq ${first}..${end} consecutive`);
     if (toHex(tree.root()) !== m.root_after) throw new Failure("merkle_mismatch", "the lines do not hash to root_after");

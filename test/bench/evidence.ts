@@ -2,12 +2,10 @@
  * Evidence section: fill an asset with N lines (1,000-event NDJSON requests, fresh timestamps),
  * then time GET /v1/assets/{asset}/evidence?since=0 (read chunk rows, gzip, hash, Merkle, sign,
  * put to local R2), read the workerd process's peak RSS during each build (VmHWM after
- * clear_refs), download the bundle and verify it offline with the CLI's code (Node: native
- * SHA-256 and gunzip, Merkle leaves by the WASM appender).
+ * clear_refs), download the bundle and verify it offline with the CLI's code (Node, native
+ * SHA-256 and gunzip).
  */
-import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { MerkleAppender } from "../../shared/evidence/merkle-wasm.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { verifyBundle } from "../../shared/evidence/verify.ts";
 import { BodyFactory } from "./bodies.ts";
@@ -84,9 +82,7 @@ export async function runEvidence(server: Server, key: string, sizes: number[], 
     const records = await get("records.jsonl.gz");
     const statement = new TextDecoder().decode(await get("statement.dsse.json"));
     const t1 = performance.now();
-    // As the CLI verifies: node:zlib gunzip, leaves hashed in bulk by the WASM appender.
-    const appender = new MerkleAppender(new WebAssembly.Module(readFileSync(new URL("../../shared/evidence/wasm/merkle-sha256.wasm", import.meta.url))));
-    const report = await verifyBundle({ records, statement }, { jwks: jwks as any, hasher: nodeHasher, appender, gunzip: async (gz) => new Uint8Array(gunzipSync(gz)) });
+    const report = await verifyBundle({ records, statement }, { jwks: jwks as any, hasher: nodeHasher, gunzip: async (gz) => new Uint8Array(gunzipSync(gz)) });
     const verifySeconds = (performance.now() - t1) / 1000;
     if (!report.ok) throw new Error(`verify ${asset}: ${report.code} ${report.message}`);
     const r: EvidenceResult = {

@@ -107,17 +107,4 @@ describe("MerkleAppender (WASM SHA-256)", () => {
     expect(() => appender.appendLines(range, ["a", "b\nc", "d"], 1 << 20, () => {})).toThrow(/newline/);
     expect(range.size).toBe(0);
   });
-
-  it("appendBytes hashes '\n'-terminated UTF-8 the same, across windows smaller than a line", () => {
-    const lines = sampleLines(400).concat(["€".repeat(3000)]);
-    const jsonl = enc.encode(lines.map((l) => l + "\n").join(""));
-    const start = new CompactRange(0, [], nodeHasher);
-    start.append(enc.encode("first"));
-    const want = reference(start, lines, 1 << 30, nobleHasher).range;
-    for (const windowBytes of [1, 100, 4096, 4 << 20]) {
-      const range = start.clone();
-      expect(appender.appendBytes(range, jsonl, windowBytes)).toBe(lines.length);
-      expect(frontierOf(range)).toEqual(frontierOf(want));
-    }
-  });
 });
