@@ -13,6 +13,7 @@ import { admin } from "./routes/admin.ts";
 import { assets } from "./routes/assets.ts";
 import { bundles } from "./routes/bundles.ts";
 import { evidence } from "./routes/evidence.ts";
+import { incidents } from "./routes/incident.ts";
 import { evidenceStore } from "./routes/evidence-store.ts";
 import { health } from "./routes/health.ts";
 import { serviceInfo } from "./routes/service-info.ts";
@@ -82,6 +83,7 @@ app.route("/", bundles);
 app.route("/", jwks);
 app.route("/", metrics);
 app.route("/", evidenceStore);
+app.route("/", incidents);
 app.route("/", retention);
 app.route("/", admin);
 // /openapi.json reads app.routes when asked, so it lists every route mounted here.

@@ -96,4 +96,7 @@ export const TENANT_MIGRATIONS = [
      reason TEXT PRIMARY KEY,
      n INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // The tenant's current or most recent incident (shared/incident.ts, JSON); NULL: never had one.
+  // Kept apart from config: PUT config does not touch it, and the edge sees it merged into the config.
+  `ALTER TABLE tenant ADD COLUMN incident TEXT;`,
 ] as const;
