@@ -124,7 +124,7 @@ export const SCHEMAS: Record<string, Schema> = {
   System: obj({
     service: str(), version: str(), now: time(), tenant: str(), ok: bool("every check passed"),
     checks: map(obj({ ok: bool(), ms: int(), reason: str("class of failure (auth, network, config, unavailable, …)") }, ["reason"]), "tenant_object, asset_index, evidence_store"),
-    config: anyObject("effective ring buffer, retention, quotas, evidence store (provider, bucket), forwarding, rule counts; never a secret"),
+    config: anyObject("effective ring buffer, retention, quotas, evidence store (provider, bucket), forwarding, rule counts, active incident; never a secret"),
   }),
   ExportTest: obj({ ok: bool(), destination: str(), type: str(undefined, { enum: ["splunk_hec", "elasticsearch"] }), status: int("the destination's HTTP status"), ms: int() }),
   FirehoseReply: obj({ requestId: str(), timestamp: int("epoch ms"), errorMessage: str() }, ["errorMessage"], "Firehose's own answer shape (also for errors)."),
