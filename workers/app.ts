@@ -9,6 +9,7 @@ import { INGEST_PATHS } from "./ingest-paths.ts";
 import { recordIdempotentAnswer, Replay } from "./idempotency.ts";
 import { logRequest } from "./request-log.ts";
 import { recordMetrics } from "./metrics/middleware.ts";
+import { setResponseHeaders } from "./response-headers.ts";
 import { admin } from "./routes/admin.ts";
 import { assets } from "./routes/assets.ts";
 import { bundles } from "./routes/bundles.ts";
@@ -44,8 +45,7 @@ app.use(async (c, next) => {
   c.set("requestId", id);
   const started = Date.now();
   await next();
-  c.header("X-Request-ID", id);
-  c.header("X-API-Version", "v1");
+  setResponseHeaders(c, { "X-Request-ID": id, "X-API-Version": "v1" });
   // Authenticated requests go to the tenant's request log (after the answer is ready).
   const principal = c.get("principal");
   if (principal) {
