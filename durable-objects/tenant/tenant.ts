@@ -11,11 +11,12 @@ import { toHex } from "../../shared/hex.ts";
 import type { Principal, Scope } from "../../shared/scopes.ts";
 import { decodeAssetMetrics, type AssetMetrics } from "../../shared/asset-metrics.ts";
 import { RETENTION_CLASSES, zeroCounts, type RetentionCounts } from "../../shared/retention.ts";
-import { IDEMPOTENCY_TTL_MS, METRICS_TENANT_ASSETS, QUOTA_WINDOW_MS, REQUEST_LOG_ROWS } from "../../shared/limits.ts";
+import { IDEMPOTENCY_TTL_MS, METRICS_TENANT_ASSETS, QUOTA_WINDOW_MS } from "../../shared/limits.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { DIRECTORY_OBJECT_NAME, type Env } from "../env.ts";
 import { maskedKey, newApiKey } from "./api-key.ts";
 import { TENANT_MIGRATIONS } from "./schema.ts";
+import { appendRequests, readRequests, type RequestLogQuery, type RequestRecord } from "./request-log-store.ts";
 import {
   addRedactionCounts, deleteRange, listRanges, loadRanges, putRange, redactionCounts, type RangeKind, type RangeResult, type RangeTableInfo, type RangeTablesAnswer,
 } from "./range-store.ts";
@@ -47,18 +48,7 @@ export interface CreatedKey {
   expires_at: string | null;
 }
 
-/** One authenticated request, as the request log keeps it (no secrets: `key` is a key id or JWT subject). */
-export interface RequestRecord {
-  at: number;
-  method: string;
-  path: string;
-  status: number;
-  ms: number;
-  key: string;
-  request_id: string;
-  bytes: number;
-  events: number;
-}
+export type { RequestRecord } from "./request-log-store.ts";
 
 export interface AuditEntry {
   at: string;
@@ -338,34 +328,16 @@ export class Tenant extends DurableObject<Env> {
     return { window_end: (window + 1) * QUOTA_WINDOW_MS, granted };
   }
 
-  /** Append a batch of request records, keeping the newest REQUEST_LOG_ROWS. */
+  /** Append a batch of request records (one row), keeping the newest REQUEST_LOG_ROWS. */
   async recordRequests(batch: RequestRecord[]): Promise<void> {
     if (!this.#row() || batch.length === 0) return;
-    this.ctx.storage.transactionSync(() => {
-      for (const r of batch) {
-        this.#sql.exec(
-          "INSERT INTO requests (at, method, path, status, ms, key, request_id, bytes, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          r.at, r.method, r.path, r.status, r.ms, r.key, r.request_id, r.bytes, r.events,
-        );
-      }
-      this.#sql.exec("DELETE FROM requests WHERE rowid <= (SELECT max(rowid) FROM requests) - ?", REQUEST_LOG_ROWS);
-    });
+    this.ctx.storage.transactionSync(() => appendRequests(this.#sql, batch));
   }
 
   /** Recent requests, newest first, filtered. */
-  async requestLog(q: { limit: number; status?: number; status_class?: number; path_prefix?: string; key?: string; since?: number }): Promise<RequestRecord[]> {
+  async requestLog(q: RequestLogQuery): Promise<RequestRecord[]> {
     if (!this.#row()) return [];
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.status !== undefined) { where.push("status = ?"); args.push(q.status); }
-    if (q.status_class !== undefined) { where.push("status >= ? AND status < ?"); args.push(q.status_class * 100, q.status_class * 100 + 100); }
-    if (q.path_prefix !== undefined) { where.push("substr(path, 1, ?) = ?"); args.push(q.path_prefix.length, q.path_prefix); }
-    if (q.key !== undefined) { where.push("key = ?"); args.push(q.key); }
-    if (q.since !== undefined) { where.push("at >= ?"); args.push(q.since); }
-    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY rowid DESC LIMIT ?`;
-    return this.#sql.exec<RequestRecord & Record<string, SqlStorageValue>>(sql, ...args, q.limit).toArray().map((r) => ({
-      at: r.at, method: r.method, path: r.path, status: r.status, ms: r.ms, key: r.key, request_id: r.request_id, bytes: r.bytes, events: r.events,
-    }));
+    return readRequests(this.#sql, q);
   }
 
   /**
