@@ -6,9 +6,8 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { BUNDLE_FILES, BUNDLE_ID_RE } from "../shared/evidence/bundle-layout.ts";
-import { nodeHasher } from "../shared/evidence/node-hasher.ts";
+import { nodeVerifyOptions } from "../shared/evidence/node-verify.ts";
 import { generateSigningKey, publicJwk } from "../shared/evidence/signing-keys.ts";
 import { mapOverlay, type StoreChoice } from "../shared/overlay.ts";
 import { decodeTenantConfig, type TenantConfig } from "../shared/tenant-config.ts";
@@ -108,8 +107,7 @@ async function verify(argv: string[]): Promise<void> {
   const previousDir = flags.get("previous");
   const previous = typeof previousDir === "string" ? { statement: bundleFiles([previousDir]).statement } : undefined;
   const started = performance.now();
-  const gunzip = async (gz: Uint8Array) => new Uint8Array(gunzipSync(gz));
-  const report: VerifyReport = await verifyBundle(files, { jwks, hasher: nodeHasher, gunzip, ...(previous ? { previous } : {}) });
+  const report: VerifyReport = await verifyBundle(files, { jwks, ...nodeVerifyOptions(), ...(previous ? { previous } : {}) });
   const seconds = (performance.now() - started) / 1000;
   if (flags.has("json")) {
     console.log(JSON.stringify({ ...report, seconds: Number(seconds.toFixed(3)) }, null, 2));

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_COUNTING_RULES } from "./aggregates/counting-rules.ts";
 import { defaultRetention, type ConfigVars } from "./config.ts";
+import type { Incident } from "./incident.ts";
 import type { AlertRule, EvidenceStoreConfig, ExportDestination, TenantConfig } from "./tenant-config.ts";
 
 export interface ForwardingConfig {
@@ -36,6 +37,8 @@ export interface AssetRules {
   store: EvidenceStoreConfig | null;
   /** Export destinations (docs/exports.md), secrets by name only. */
   exports: ExportDestination[];
+  /** The tenant's current or most recent incident (shared/incident.ts); absent or null: none. */
+  incident?: Incident | null;
 }
 
 export const DEFAULT_FORWARD_INTERVAL_SECONDS = 60;
@@ -65,6 +68,7 @@ export function assetRules(vars: ConfigVars, config: TenantConfig | undefined): 
     raw_spill: config?.raw_spill === true,
     store: config?.evidence_store ?? null,
     exports: config?.exports ?? [],
+    incident: config?.incident ?? null,
   };
   if (config) cache.set(config, rules);
   return rules;

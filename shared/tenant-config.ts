@@ -4,6 +4,7 @@
  * Secrets are never stored here: S3, Azure and FixOps credentials are named by the
  * Worker secret that holds them.
  */
+import type { Incident } from "./incident.ts";
 import { RE2JS } from "re2js";
 import { LEVELS } from "./levels.ts";
 import { decodeEnrichmentConfig, type EnrichmentConfig } from "./enrichment/config.ts";
@@ -130,6 +131,11 @@ export interface TenantConfig {
   enrichment?: EnrichmentConfig;
   /** The redaction profile applied at ingest before anything is stored (docs/enrichment-and-redaction.md). */
   redaction?: RedactionProfile;
+  /**
+   * Set by the incident API, never by PUT config (not in TOP_KEYS): the tenant's current or most
+   * recent incident, merged in by the Tenant object for the edge (docs/incident-mode.md).
+   */
+  incident?: Incident;
 }
 
 export const TOP_KEYS = [

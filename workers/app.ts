@@ -9,10 +9,13 @@ import { INGEST_PATHS } from "./ingest-paths.ts";
 import { recordIdempotentAnswer, Replay } from "./idempotency.ts";
 import { logRequest } from "./request-log.ts";
 import { recordMetrics } from "./metrics/middleware.ts";
+import { requestUrl } from "./request-url.ts";
+import { setResponseHeaders } from "./response-headers.ts";
 import { admin } from "./routes/admin.ts";
 import { assets } from "./routes/assets.ts";
 import { bundles } from "./routes/bundles.ts";
 import { evidence } from "./routes/evidence.ts";
+import { incidents } from "./routes/incident.ts";
 import { evidenceStore } from "./routes/evidence-store.ts";
 import { health } from "./routes/health.ts";
 import { serviceInfo } from "./routes/service-info.ts";
@@ -44,13 +47,12 @@ app.use(async (c, next) => {
   c.set("requestId", id);
   const started = Date.now();
   await next();
-  c.header("X-Request-ID", id);
-  c.header("X-API-Version", "v1");
+  setResponseHeaders(c, { "X-Request-ID": id, "X-API-Version": "v1" });
   // Authenticated requests go to the tenant's request log (after the answer is ready).
   const principal = c.get("principal");
   if (principal) {
     logRequest(c.env, (p) => c.executionCtx.waitUntil(p), principal.tenant, {
-      at: started, method: c.req.method, path: new URL(c.req.url).pathname.slice(0, 256), status: c.res.status,
+      at: started, method: c.req.method, path: requestUrl(c.req.raw).pathname.slice(0, 256), status: c.res.status,
       ms: Date.now() - started, key: principal.keyId, request_id: id,
       bytes: Number(c.req.header("content-length") ?? 0) || 0, events: c.get("events") ?? 0,
     });
@@ -82,6 +84,7 @@ app.route("/", bundles);
 app.route("/", jwks);
 app.route("/", metrics);
 app.route("/", evidenceStore);
+app.route("/", incidents);
 app.route("/", retention);
 app.route("/", admin);
 // /openapi.json reads app.routes when asked, so it lists every route mounted here.
@@ -94,7 +97,7 @@ function problemResponse(problem: Problem, headers: Record<string, string> = {})
   });
 }
 
-app.notFound((c) => problemResponse(makeProblem("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, { request_id: c.get("requestId") })));
+app.notFound((c) => problemResponse(makeProblem("not_found", `No route for ${c.req.method} ${requestUrl(c.req.raw).pathname}.`, { request_id: c.get("requestId") })));
 
 app.onError((e, c) => {
   const requestId = c.get("requestId") ?? crypto.randomUUID();

@@ -1,10 +1,11 @@
 /** The asset a request names outside its body: `X-Asset-Id` header or `?asset=`. */
 import { isValidAssetId } from "../shared/events.ts";
 import { ApiError } from "./api-error.ts";
+import { requestUrl } from "./request-url.ts";
 
 export function requestAsset(req: Request): string | undefined {
   const header = req.headers.get("x-asset-id") ?? undefined;
-  const query = new URL(req.url).searchParams.get("asset") ?? undefined;
+  const query = requestUrl(req).searchParams.get("asset") ?? undefined;
   if (header !== undefined && query !== undefined && header !== query) {
     throw new ApiError("invalid_parameter", "X-Asset-Id and ?asset= name different assets.");
   }

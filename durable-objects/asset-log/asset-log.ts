@@ -36,6 +36,8 @@ import { summarize, type SummaryQuery, type AssetSummary } from "./summary.ts";
 import type { AssetMetrics } from "../../shared/asset-metrics.ts";
 import { ALERT_SOURCE } from "../../shared/events.ts";
 import { ringTailSource } from "./tail-source.ts";
+import { incidentActive, incidentPredicate, newerIncident, raiseRing, type Incident } from "../../shared/incident.ts";
+import { incidentStep, type IncidentSealState } from "./incident-sealing.ts";
 
 /** A seal's window: seconds back by receive time (0 = whole buffer), or on from the last bundle. */
 export type Since = number | "continue";
@@ -125,7 +127,7 @@ export class AssetLog extends DurableObject<Env> {
   #tailSource: TailSource = ringTailSource({
     sql: this.ctx.storage.sql,
     head: () => this.#head,
-    ring: () => (this.#ready && this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null),
+    ring: () => (this.#ready ? this.#storedRing(Date.now()) : null),
     aggregates: () => this.#recentAggregates(),
   });
   #tail = new LiveTail(this.ctx, this.#tailSource);
@@ -192,6 +194,7 @@ export class AssetLog extends DurableObject<Env> {
     // Receive times never go backwards, so age bounds stay a prefix of seq.
     const rts = Math.max(Date.now(), this.#head.lastRts);
     const [rules, ruleRows] = this.#rules(ref);
+    const ring = this.#effectiveRing(ref.ring, ref.asset, rts, rules.incident);
     const redactionRows = this.#noteRedaction(first, ref.redaction_digest ?? null);
     // Alert lines follow the batch's events, under the same commit and Merkle tree.
     const evaluation = this.#alerts.evaluate(rules.alert_rules, rules.alert_rules.length ? events.map((ev, i): EvalEvent => ({ seq: first + i, ts: ev.ts, facts: ev.facts })) : [], rts);
@@ -228,7 +231,9 @@ export class AssetLog extends DurableObject<Env> {
     if (this.ctx.getWebSockets().length) this.#tail.publish(this.#tailSource.lines(first, seq - first));
     await this.#reportActivity(ref, rts);
     // Once the count bound evicts, trim within TRIM_INTERVAL_MS; until then, when the oldest line ages out.
-    this.#armTrim(seq > ref.ring.max_lines ? rts + TRIM_INTERVAL_MS : rts + ref.ring.max_seconds * 1000);
+    this.#armTrim(seq > ring.max_lines ? rts + TRIM_INTERVAL_MS : rts + ring.max_seconds * 1000);
+    // An incident this asset has not started sealing for yet: the alarm starts it.
+    if (rules.incident && incidentActive(rules.incident, ref.asset, rts) && this.#meta("incident_seal") === undefined) this.#armTrim(rts);
     const forwardAt = this.#forwarder.noteAppend(rts);
     if (forwardAt !== null) this.#armTrim(forwardAt);
     if (webhookQueued) this.#armTrim(rts);
@@ -264,7 +269,8 @@ export class AssetLog extends DurableObject<Env> {
   async stats(ref: AssetRef): Promise<BufferStats> {
     if (!this.#ready) return { size: 0, oldest_seq: 0, next_seq: 0, evicted_total: 0, stored_chunks: 0, database_bytes: 0 };
     this.#bind(ref);
-    const win = ringWindow(this.#sql, this.#head, ref.ring, Date.now());
+    const now = Date.now();
+    const win = ringWindow(this.#sql, this.#head, this.#effectiveRing(ref.ring, ref.asset, now, this.#knownIncident(ref)), now);
     const chunks = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM chunks").one().n;
     return {
       size: win.end - win.start, oldest_seq: win.start, next_seq: win.end,
@@ -407,7 +413,19 @@ export class AssetLog extends DurableObject<Env> {
   /** The numbers /metrics shows for this asset (also reported to the tenant's asset index). */
   async metrics(ref: AssetRef): Promise<AssetMetrics> {
     if (this.#ready) this.#bind(ref);
-    return this.#metrics(ref.ring);
+    return this.#metrics(this.#ready ? this.#effectiveRing(ref.ring, ref.asset, Date.now(), this.#knownIncident(ref)) : ref.ring);
+  }
+
+  /**
+   * An incident started, changed or ended (the admin route tells each affected asset at once;
+   * appends carry it too): keep the newest version and let the alarm seal. Unknown assets store nothing.
+   */
+  async noteIncident(ref: AssetRef): Promise<{ applied: boolean }> {
+    if (!this.#ready || !ref.rules) return { applied: false };
+    this.#bind(ref);
+    this.#rules(ref);
+    this.#armTrim(Date.now());
+    return { applied: true };
   }
 
   /** One alarm for all time-based work: trimming, forwarding, housekeeping. Each says when it is due next. */
@@ -418,6 +436,8 @@ export class AssetLog extends DurableObject<Env> {
     // Each step on its own: one that throws (a bug, a storage error) must not stop the others or
     // leave the alarm unarmed; it is logged and tried again a minute later.
     const steps: [string, () => number | null | Promise<number | null>][] = [
+      // First: an incident's closing seal must see the lines before trimming drops the raised bounds.
+      ["incident", () => this.#incidentStep(now)],
       ["spill", () => this.#spillStep(now)],
       ["trim", () => this.#trimStep(now)],
       ["upload", () => this.#uploadStep(now)],
@@ -440,7 +460,7 @@ export class AssetLog extends DurableObject<Env> {
 
   /** Trim what left the ring; when to trim next, or null. */
   #trimStep(now: number): number | null {
-    const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
+    const ring = this.#storedRing(now);
     if (!ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
     // Chunks carry rollup deltas: fold them into their minute's row before any chunk goes.
@@ -538,10 +558,17 @@ export class AssetLog extends DurableObject<Env> {
 
   /** The rules an append carries, recorded (when changed) for the alarm's use. */
   #rules(ref: AssetRef): [AssetRules, number] {
-    const rules = ref.rules ?? DEFAULT_ASSET_RULES;
+    let rules = ref.rules ?? DEFAULT_ASSET_RULES;
+    // An edge isolate's cached config may carry an older version of the incident than one already seen.
+    const stored = this.#meta("rules");
+    const storedIncident = stored ? (JSON.parse(stored) as AssetRules).incident : undefined;
+    if (storedIncident || rules.incident) {
+      const incident = newerIncident(storedIncident, rules.incident);
+      if (incident !== rules.incident) rules = { ...rules, incident };
+    }
     const json = JSON.stringify(rules);
     let rows = 0;
-    if (this.#meta("rules") !== json) rows += this.#setMeta("rules", json);
+    if (stored !== json) rows += this.#setMeta("rules", json);
     rows += this.#forwarder.bind(rules.forwarding);
     return [rules, rows];
   }
@@ -559,12 +586,67 @@ export class AssetLog extends DurableObject<Env> {
     return { last_hour: last };
   }
 
-    #identity(): [string, string] {
+  /**
+   * The ring bounds in force: the tenant's (as last appended with), raised while an incident
+   * applies and until its closing seal is done, so nothing it covered is trimmed before.
+   */
+  #effectiveRing(base: RingConfig, asset: string, now: number, incident: Incident | null | undefined): RingConfig {
+    const inForce = incident ? this.#incidentInForce(asset, now, incident) : null;
+    return inForce ? raiseRing(base, inForce.ring_factor) : base;
+  }
+
+  #storedRing(now: number): RingConfig | null {
+    if (!this.#ringJson) return null;
+    return this.#effectiveRing(JSON.parse(this.#ringJson) as RingConfig, this.#identity()[1], now, this.#storedRules().incident);
+  }
+
+  /** The newest incident this object knows of: stored, or carried by `ref`. */
+  #knownIncident(ref: AssetRef): Incident | null {
+    return newerIncident(this.#storedRules().incident, ref.rules?.incident);
+  }
+
+  /** The incident a bundle sealed now is under: the active one, or one whose closing seal is still due. */
+  #incidentInForce(asset: string, now: number, incident: Incident | null | undefined): Incident | null {
+    if (!incident) return null;
+    if (incidentActive(incident, asset, now)) return incident;
+    const raw = this.#meta("incident_seal");
+    return raw ? (JSON.parse(raw) as IncidentSealState).incident : null;
+  }
+
+  /** Hourly seals while an incident applies, and the closing one (incident-sealing.ts). */
+  #incidentStep(now: number): Promise<number | null> {
+    const [tenant, asset] = this.#identity();
+    const rules = this.#storedRules();
+    const base = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
+    if (!base || (!rules.incident && this.#meta("incident_seal") === undefined)) return Promise.resolve(null);
+    const ref: AssetRef = { tenant, asset, ring: base, rules, ...(rules.store ? { store: rules.store } : {}) };
+    return incidentStep({
+      asset,
+      state: () => {
+        const raw = this.#meta("incident_seal");
+        return raw ? (JSON.parse(raw) as IncidentSealState) : null;
+      },
+      saveState: (st) => {
+        if (st === null) this.#sql.exec("DELETE FROM meta WHERE k = 'incident_seal'");
+        else this.#setMeta("incident_seal", JSON.stringify(st));
+      },
+      seal: async (incident) => {
+        const run = this.#sealing.then(() => this.#seal(ref, "continue", incident));
+        this.#sealing = run.catch(() => undefined);
+        const res = await run;
+        return res.ok ? null : `${res.error.code}${"detail" in res.error && res.error.detail ? `: ${res.error.detail}` : ""}`;
+      },
+      logFailure: (incident, error, givingUp) => log.error("IncidentSealFailed", { tenant, asset, incident: incident.id, error: error.slice(0, 300), giving_up: givingUp }),
+    }, rules.incident ?? null, now);
+  }
+
+  #identity(): [string, string] {
     const raw = this.#meta("identity");
     return raw ? (JSON.parse(raw) as [string, string]) : ["", ""];
   }
 
-  async #seal(ref: AssetRef, since: Since): Promise<SealResult> {
+  /** `incident`: the one the bundle is sealed under (the incident step's seals); else the active one, if any. */
+  async #seal(ref: AssetRef, since: Since, sealedUnder?: Incident): Promise<SealResult> {
     const keys = await this.#keys();
     if (!keys.ok) return { ok: false, error: { code: "signing_unavailable", detail: keys.error } };
     const store = evidenceStoreFor(ref.store, storeDeps(this.env));
@@ -573,8 +655,9 @@ export class AssetLog extends DurableObject<Env> {
     // an append shift the head, or an alarm trim the range, in between.
     const now = Date.now();
     const head = this.#head;
+    const incident = sealedUnder ?? this.#incidentInForce(ref.asset, now, this.#knownIncident(ref));
     const frontierAfter = this.#frontier.clone();
-    const win = ringWindow(this.#sql, head, ref.ring, now);
+    const win = ringWindow(this.#sql, head, this.#effectiveRing(ref.ring, ref.asset, now, this.#knownIncident(ref)), now);
     let first: number;
     let windowSinceMs: number;
     let truncated: boolean;
@@ -618,6 +701,7 @@ export class AssetLog extends DurableObject<Env> {
         frontierAfter,
         buffer: { oldest_seq_available: win.start, truncated, evicted_total: win.start },
         redaction: this.#redactionsIn(first, end),
+        incident: incident ? incidentPredicate(incident) : null,
         lines: () => readLines(this.#sql, first, end),
         indexBundle: (entry) => this.env.TENANT.getByName(tenantObjectName(ref.tenant)).indexBundle(entry),
       });
@@ -632,7 +716,7 @@ export class AssetLog extends DurableObject<Env> {
   /** Queue export batches of what was stored since each destination's cursor; when to run again, or null. */
   #exportStep(now: number): number | null {
     const dests = this.#storedRules().exports ?? [];
-    const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
+    const ring = this.#storedRing(now);
     if (!dests.length || !ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
     const [tenant, asset] = this.#identity();
@@ -659,7 +743,7 @@ export class AssetLog extends DurableObject<Env> {
   /** Spill the lines that left the ring (raw_spill on); when to run again, or null. */
   async #spillStep(now: number): Promise<number | null> {
     const rules = this.#storedRules();
-    const ring = this.#ringJson ? (JSON.parse(this.#ringJson) as RingConfig) : null;
+    const ring = this.#storedRing(now);
     if (!rules.raw_spill || !ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
     const [tenant, asset] = this.#identity();

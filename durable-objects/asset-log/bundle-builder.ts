@@ -75,6 +75,8 @@ export interface SealInput {
   buffer: EvidencePredicate["buffer"];
   /** The redaction profiles that applied to the window's lines (none: null, and the predicate omits it). */
   redaction?: { from_seq: number; sha256: string }[] | null;
+  /** The incident the bundle was sealed under (docs/incident-mode.md); null: none. */
+  incident?: EvidencePredicate["incident"] | null;
   /** A fresh pass over the range's JSONL each call. */
   lines: () => Iterable<string>;
   /** Record the bundle in the tenant's index (for download by id). */
@@ -142,6 +144,7 @@ export async function sealWindow(input: SealInput): Promise<Sealed> {
     previous: previous ? { bundle_id: previous.id, statement_sha256: previous.statement_sha256 } : null,
     buffer: input.buffer,
     ...(input.redaction ? { redaction: { profiles: input.redaction } } : {}),
+    ...(input.incident ? { incident: input.incident } : {}),
     producer: { service: SERVICE_NAME, version: SERVICE_VERSION },
   };
   const payload = statementBytes(buildStatement(d.gzSha256, d.jsonlSha256, predicate));

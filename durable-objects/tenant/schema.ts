@@ -96,4 +96,18 @@ export const TENANT_MIGRATIONS = [
      reason TEXT PRIMARY KEY,
      n INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // The tenant's current or most recent incident (shared/incident.ts, JSON); NULL: never had one.
+  // Kept apart from config: PUT config does not touch it, and the edge sees it merged into the config.
+  `ALTER TABLE tenant ADD COLUMN incident TEXT;`,
+  // The request log as one row per batch an isolate sends (durable-objects/tenant/request-log-store.ts):
+  // end_total numbers the batch's last record; the old rows become batches of one, numbered in order.
+  `CREATE TABLE request_log (
+     end_total INTEGER PRIMARY KEY,
+     records TEXT NOT NULL
+   );
+   INSERT INTO request_log (end_total, records)
+     SELECT row_number() OVER (ORDER BY rowid), json_array(json_object('at', at, 'method', method, 'path', path, 'status', status,
+       'ms', ms, 'key', key, 'request_id', request_id, 'bytes', bytes, 'events', events))
+     FROM requests;
+   DROP TABLE requests;`,
 ] as const;

@@ -6,14 +6,17 @@
 import { DurableObject } from "cloudflare:workers";
 import type { TenantConfig } from "../../shared/config.ts";
 import type { JwtIssuer } from "../../shared/tenant-config.ts";
+import type { Incident, IncidentRequest } from "../../shared/incident.ts";
+import { toHex } from "../../shared/hex.ts";
 import type { Principal, Scope } from "../../shared/scopes.ts";
 import { decodeAssetMetrics, type AssetMetrics } from "../../shared/asset-metrics.ts";
 import { RETENTION_CLASSES, zeroCounts, type RetentionCounts } from "../../shared/retention.ts";
-import { IDEMPOTENCY_TTL_MS, METRICS_TENANT_ASSETS, QUOTA_WINDOW_MS, REQUEST_LOG_ROWS } from "../../shared/limits.ts";
+import { IDEMPOTENCY_TTL_MS, METRICS_TENANT_ASSETS, QUOTA_WINDOW_MS } from "../../shared/limits.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
 import { DIRECTORY_OBJECT_NAME, type Env } from "../env.ts";
 import { maskedKey, newApiKey } from "./api-key.ts";
 import { TENANT_MIGRATIONS } from "./schema.ts";
+import { appendRequests, readRequests, type RequestLogQuery, type RequestRecord } from "./request-log-store.ts";
 import {
   addRedactionCounts, deleteRange, listRanges, loadRanges, putRange, redactionCounts, type RangeKind, type RangeResult, type RangeTableInfo, type RangeTablesAnswer,
 } from "./range-store.ts";
@@ -45,18 +48,7 @@ export interface CreatedKey {
   expires_at: string | null;
 }
 
-/** One authenticated request, as the request log keeps it (no secrets: `key` is a key id or JWT subject). */
-export interface RequestRecord {
-  at: number;
-  method: string;
-  path: string;
-  status: number;
-  ms: number;
-  key: string;
-  request_id: string;
-  bytes: number;
-  events: number;
-}
+export type { RequestRecord } from "./request-log-store.ts";
 
 export interface AuditEntry {
   at: string;
@@ -77,11 +69,11 @@ export type IdempotencyRecord = {
 };
 
 export type TenantError =
-  | { code: "tenant_exists" | "tenant_not_found" | "key_not_found" | "key_revoked" | "key_expired" | "key_rotated" }
+  | { code: "tenant_exists" | "tenant_not_found" | "key_not_found" | "key_revoked" | "key_expired" | "key_rotated" | "no_active_incident" }
   | { code: "issuer_taken"; issuer: string; audience: string };
 type Res<T> = { ok: true; value: T } | { ok: false; error: TenantError };
 
-type TenantRow = { id: string; name: string; status: string; config: string; created_at: number; updated_at: number };
+type TenantRow = { id: string; name: string; status: string; config: string; created_at: number; updated_at: number; incident: string | null };
 type KeyRow = {
   key_id: string; secret_sha256: ArrayBuffer; prefix: string; name: string | null; scopes: string;
   created_at: number; expires_at: number | null; revoked_at: number | null; rotated_from: string | null;
@@ -214,6 +206,58 @@ export class Tenant extends DurableObject<Env> {
     return { ok: true, value: { key: created, previous: keyInfo(this.#key(keyId)!) } };
   }
 
+  /**
+   * Start the tenant's incident, or change the active one (its id and start are kept; `until`
+   * becomes now + ttl). Recorded in the audit log with who, why and until.
+   */
+  async startIncident(req: IncidentRequest, actor: string): Promise<Res<{ incident: Incident; config: TenantConfig; started: boolean }>> {
+    const row = this.#row();
+    if (!row) return fail("tenant_not_found");
+    const now = Date.now();
+    const current = row.incident ? (JSON.parse(row.incident) as Incident) : null;
+    const active = current !== null && now < current.until;
+    const incident: Incident = {
+      id: active ? current.id : `inc_${toHex(crypto.getRandomValues(new Uint8Array(8)))}`,
+      reason: req.reason,
+      by: active ? current.by : actor,
+      started_at: active ? current.started_at : now,
+      until: now + req.ttl_seconds * 1000,
+      assets: req.assets,
+      ring_factor: req.ring_factor,
+      // Strictly increasing, so an AssetLog can tell the newer of two versions apart.
+      updated_at: Math.max(now, (current?.updated_at ?? 0) + 1),
+    };
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("UPDATE tenant SET incident = ?", JSON.stringify(incident));
+      this.#audit(actor, active ? "incident.update" : "incident.start", incident.id, {
+        reason: incident.reason, until: new Date(incident.until).toISOString(), assets: incident.assets, ring_factor: incident.ring_factor,
+      });
+    });
+    return { ok: true, value: { incident, config: effectiveConfig(this.#row()!), started: !active } };
+  }
+
+  /** End the active incident now (it would otherwise end at its `until`). */
+  async endIncident(actor: string): Promise<Res<{ incident: Incident; config: TenantConfig }>> {
+    const row = this.#row();
+    if (!row) return fail("tenant_not_found");
+    const now = Date.now();
+    const current = row.incident ? (JSON.parse(row.incident) as Incident) : null;
+    if (!current || now >= current.until) return fail("no_active_incident");
+    const incident: Incident = { ...current, until: now, ended_at: now, ended_by: actor, updated_at: Math.max(now, current.updated_at + 1) };
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("UPDATE tenant SET incident = ?", JSON.stringify(incident));
+      this.#audit(actor, "incident.end", incident.id, { reason: incident.reason, started_at: new Date(incident.started_at).toISOString() });
+    });
+    return { ok: true, value: { incident, config: effectiveConfig(this.#row()!) } };
+  }
+
+  /** The current or most recent incident (null: never had one). */
+  async incident(): Promise<Res<Incident | null>> {
+    const row = this.#row();
+    if (!row) return fail("tenant_not_found");
+    return { ok: true, value: row.incident ? (JSON.parse(row.incident) as Incident) : null };
+  }
+
   async auditLog(limit: number, before?: number): Promise<Res<{ entries: AuditEntry[]; next_cursor: string | null }>> {
     if (!this.#row()) return fail("tenant_not_found");
     const rows = this.#sql
@@ -247,7 +291,7 @@ export class Tenant extends DurableObject<Env> {
     if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= Date.now())) return null;
     return {
       principal: { tenant: tenant.id, keyId, scopes: JSON.parse(row.scopes) as Scope[] },
-      config: JSON.parse(tenant.config) as TenantConfig,
+      config: effectiveConfig(tenant),
     };
   }
 
@@ -258,7 +302,7 @@ export class Tenant extends DurableObject<Env> {
   async jwtIssuer(issuer: string, audience: string): Promise<{ tenant: string; issuer: JwtIssuer; config: TenantConfig } | null> {
     const row = this.#row();
     if (!row || row.status !== "active") return null;
-    const config = JSON.parse(row.config) as TenantConfig;
+    const config = effectiveConfig(row);
     const found = config.jwt?.issuers.find((i) => i.issuer === issuer && i.audience === audience);
     return found ? { tenant: row.id, issuer: found, config } : null;
   }
@@ -284,34 +328,16 @@ export class Tenant extends DurableObject<Env> {
     return { window_end: (window + 1) * QUOTA_WINDOW_MS, granted };
   }
 
-  /** Append a batch of request records, keeping the newest REQUEST_LOG_ROWS. */
+  /** Append a batch of request records (one row), keeping the newest REQUEST_LOG_ROWS. */
   async recordRequests(batch: RequestRecord[]): Promise<void> {
     if (!this.#row() || batch.length === 0) return;
-    this.ctx.storage.transactionSync(() => {
-      for (const r of batch) {
-        this.#sql.exec(
-          "INSERT INTO requests (at, method, path, status, ms, key, request_id, bytes, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          r.at, r.method, r.path, r.status, r.ms, r.key, r.request_id, r.bytes, r.events,
-        );
-      }
-      this.#sql.exec("DELETE FROM requests WHERE rowid <= (SELECT max(rowid) FROM requests) - ?", REQUEST_LOG_ROWS);
-    });
+    this.ctx.storage.transactionSync(() => appendRequests(this.#sql, batch));
   }
 
   /** Recent requests, newest first, filtered. */
-  async requestLog(q: { limit: number; status?: number; status_class?: number; path_prefix?: string; key?: string; since?: number }): Promise<RequestRecord[]> {
+  async requestLog(q: RequestLogQuery): Promise<RequestRecord[]> {
     if (!this.#row()) return [];
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.status !== undefined) { where.push("status = ?"); args.push(q.status); }
-    if (q.status_class !== undefined) { where.push("status >= ? AND status < ?"); args.push(q.status_class * 100, q.status_class * 100 + 100); }
-    if (q.path_prefix !== undefined) { where.push("substr(path, 1, ?) = ?"); args.push(q.path_prefix.length, q.path_prefix); }
-    if (q.key !== undefined) { where.push("key = ?"); args.push(q.key); }
-    if (q.since !== undefined) { where.push("at >= ?"); args.push(q.since); }
-    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY rowid DESC LIMIT ?`;
-    return this.#sql.exec<RequestRecord & Record<string, SqlStorageValue>>(sql, ...args, q.limit).toArray().map((r) => ({
-      at: r.at, method: r.method, path: r.path, status: r.status, ms: r.ms, key: r.key, request_id: r.request_id, bytes: r.bytes, events: r.events,
-    }));
+    return readRequests(this.#sql, q);
   }
 
   /**
@@ -530,6 +556,12 @@ function keyInfo(row: KeyRow): KeyInfo {
     created_at: iso(row.created_at)!, expires_at: iso(row.expires_at), revoked_at: iso(row.revoked_at),
     rotated_from: row.rotated_from,
   };
+}
+
+/** The config the edge acts on: the stored config with the tenant's incident, if it has had one. */
+function effectiveConfig(row: TenantRow): TenantConfig {
+  const config = JSON.parse(row.config) as TenantConfig;
+  return row.incident ? { ...config, incident: JSON.parse(row.incident) as Incident } : config;
 }
 
 async function sha256Bytes(s: string): Promise<Uint8Array> {

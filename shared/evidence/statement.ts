@@ -35,6 +35,11 @@ export interface EvidencePredicate {
    * SHA-256 of each profile, from the first seq it applied to. Absent when none applied.
    */
   redaction?: { profiles: { from_seq: number; sha256: string }[] };
+  /**
+   * The incident the bundle was sealed under (docs/incident-mode.md): who started it, when, why,
+   * until when (ended_at when ended early). Absent outside incidents.
+   */
+  incident?: { id: string; reason: string; by: string; started_at: string; until: string; ended_at?: string };
 }
 
 export interface Subject {

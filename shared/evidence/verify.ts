@@ -56,6 +56,11 @@ export interface VerifyOptions {
   hasher?: MerkleHasher;
   /** A faster gunzip where the platform has one (the CLI passes node:zlib); default DecompressionStream. */
   gunzip?: (gz: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * Every line's leaf hash at once (`lines` are views of `jsonl`), where a batch is faster or can
+   * run on another thread (node-verify.ts); default one `hasher.leaf` per line.
+   */
+  leafHashes?: (jsonl: Uint8Array, lines: readonly Uint8Array[]) => Uint8Array[] | Promise<Uint8Array[]>;
 }
 
 class Failure extends Error {
@@ -127,33 +132,43 @@ export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Pro
     Object.assign(report, { bundle_id: p.bundle_id, tenant: p.tenant, asset: p.asset, kid, first_seq: p.records.first_seq, end_seq: p.records.end_seq, root_after: p.merkle.root_after });
     checks.push(`signature by ${kid}`);
 
-    const gzDigest = await sha256(files.records);
+    // Digests run off the main thread where the platform allows (WebCrypto in Node), so start
+    // them early and check them first: a corrupted file is reported as such, not as a later symptom.
+    const gzDigestP = sha256(files.records);
+    const jsonlP = (opts.gunzip ?? gunzip)(files.records).then((v) => ({ ok: true as const, v }), () => ({ ok: false as const }));
+    const gzDigest = await gzDigestP;
     if (gzDigest !== subjectDigest(statement, "records.jsonl.gz")) throw new Failure("digest_mismatch", `records.jsonl.gz has sha256 ${gzDigest}, the statement says ${subjectDigest(statement, "records.jsonl.gz")}`);
     checks.push("records.jsonl.gz digest");
-    let jsonl: Uint8Array;
+    const unzipped = await jsonlP;
+    if (!unzipped.ok) throw new Failure("digest_mismatch", "records.jsonl.gz does not decompress");
+    const jsonl = unzipped.v;
+    const jsonlDigestP = sha256(jsonl);
+    let lines: Uint8Array[] = [];
+    let linesError: unknown;
     try {
-      jsonl = await (opts.gunzip ?? gunzip)(files.records);
-    } catch {
-      throw new Failure("digest_mismatch", "records.jsonl.gz does not decompress");
+      lines = splitLines(jsonl);
+    } catch (e) {
+      linesError = e;
     }
-    const jsonlDigest = await sha256(jsonl);
+    const jsonlDigest = await jsonlDigestP;
     if (jsonlDigest !== subjectDigest(statement, "records.jsonl") || jsonl.byteLength !== p.records.bytes_uncompressed) {
       throw new Failure("digest_mismatch", `records.jsonl has sha256 ${jsonlDigest} and ${jsonl.byteLength} bytes; the statement disagrees`);
     }
     checks.push("records.jsonl digest");
+    if (linesError) throw linesError;
 
     const { first_seq: first, end_seq: end, count } = p.records;
     if (end - first !== count) throw new Failure("count_mismatch", `records says count ${count} for seq ${first}..${end}`);
-    const lines = splitLines(jsonl);
     if (lines.length !== count) throw new Failure("count_mismatch", `records.jsonl has ${lines.length} lines, the statement says ${count}`);
     checks.push(`${count} lines`);
 
     const m = p.merkle;
     if (m.tree_size_before !== first || m.tree_size_after !== end) throw new Failure("merkle_mismatch", "tree sizes do not match the seq range");
     const hashes = m.frontier_before.map((h) => fromHex(h)!);
+    const hasher = opts.hasher ?? nobleHasher;
     let tree: CompactRange;
     try {
-      tree = new CompactRange(first, hashes, opts.hasher ?? nobleHasher);
+      tree = new CompactRange(first, hashes, hasher);
     } catch (e) {
       throw new Failure("merkle_mismatch", `frontier_before does not fit a tree of ${first}: ${(e as Error).message}`);
     }
@@ -161,19 +176,24 @@ export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Pro
 
     const prev = opts.previous ? await openPrevious(opts.previous.statement, keys, statement) : undefined;
     let rootAtPrevEnd: string | undefined = prev && prev.end === first ? toHex(tree.root()) : undefined;
+    // Leaf hashes may be computed elsewhere (a worker thread in the CLI) while the lines are checked here.
+    const leavesP = opts.leafHashes ? Promise.resolve(opts.leafHashes(jsonl, lines)) : undefined;
+    leavesP?.catch(() => undefined);
     const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
     for (let i = 0; i < lines.length; i++) {
-      const bytes = lines[i]!;
       let line: { seq?: unknown; asset?: unknown };
       try {
-        line = JSON.parse(decoder.decode(bytes));
+        line = JSON.parse(decoder.decode(lines[i]!));
       } catch {
         throw new Failure("sequence_mismatch", `line ${i + 1} is not JSON`);
       }
       if (typeof line !== "object" || line === null) throw new Failure("sequence_mismatch", `line ${i + 1} is not a stored event`);
       if (line.seq !== first + i) throw new Failure("sequence_mismatch", `line ${i + 1} has seq ${String(line.seq)}, expected ${first + i}`);
       if (line.asset !== p.asset) throw new Failure("sequence_mismatch", `line ${i + 1} belongs to asset ${String(line.asset)}, not ${p.asset}`);
-      tree.append(bytes);
+    }
+    const leaves = leavesP ? await leavesP : undefined;
+    for (let i = 0; i < lines.length; i++) {
+      tree.appendLeafHash(leaves ? leaves[i]! : hasher.leaf(lines[i]!));
       if (prev && tree.size === prev.end) rootAtPrevEnd = toHex(tree.root());
     }
     checks.push(`seq ${first}..${end} consecutive`);

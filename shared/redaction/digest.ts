@@ -30,9 +30,15 @@ export function effectiveRedactionProfile(p: RedactionProfile): Record<string, u
   };
 }
 
+// Every ingest request of a tenant with a profile asks; configs (and so profiles) are cached per
+// isolate with the credential, so this is JCS + SHA-256 once per profile object, not per request.
+const digests = new WeakMap<RedactionProfile, string>();
+
 /** Digest of a tenant config's redaction profile; null when it has none (nothing is redacted). */
 export function redactionProfileDigest(config: { redaction?: RedactionProfile } | undefined): string | null {
   const p = config?.redaction;
   if (!p) return null;
-  return toHex(sha256(new TextEncoder().encode(canonicalize(effectiveRedactionProfile(p)))));
+  let d = digests.get(p);
+  if (d === undefined) digests.set(p, (d = toHex(sha256(new TextEncoder().encode(canonicalize(effectiveRedactionProfile(p)))))));
+  return d;
 }

@@ -5,8 +5,7 @@
  * clear_refs), download the bundle and verify it offline with the CLI's code (Node, native
  * SHA-256 and gunzip).
  */
-import { gunzipSync } from "node:zlib";
-import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
+import { nodeVerifyOptions } from "../../shared/evidence/node-verify.ts";
 import { verifyBundle } from "../../shared/evidence/verify.ts";
 import { BodyFactory } from "./bodies.ts";
 import { runLoad } from "./load.ts";
@@ -82,7 +81,7 @@ export async function runEvidence(server: Server, key: string, sizes: number[], 
     const records = await get("records.jsonl.gz");
     const statement = new TextDecoder().decode(await get("statement.dsse.json"));
     const t1 = performance.now();
-    const report = await verifyBundle({ records, statement }, { jwks: jwks as any, hasher: nodeHasher, gunzip: async (gz) => new Uint8Array(gunzipSync(gz)) });
+    const report = await verifyBundle({ records, statement }, { jwks: jwks as any, ...nodeVerifyOptions() });
     const verifySeconds = (performance.now() - t1) / 1000;
     if (!report.ok) throw new Error(`verify ${asset}: ${report.code} ${report.message}`);
     const r: EvidenceResult = {

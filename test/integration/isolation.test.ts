@@ -32,6 +32,7 @@ const CLASS = {
     "POST /v1/admin/tenants/:tenant/keys", "GET /v1/admin/tenants/:tenant/keys", "DELETE /v1/admin/tenants/:tenant/keys/:key_id",
     "POST /v1/admin/tenants/:tenant/keys/:key_id/rotate", "GET /v1/admin/tenants/:tenant/audit", "GET /v1/admin/tenants/:tenant/requests",
     "POST /v1/admin/tenants/:tenant/evidence-store/test", "POST /v1/admin/tenants/:tenant/exports/:name/test",
+    "POST /v1/admin/tenants/:tenant/incident", "GET /v1/admin/tenants/:tenant/incident", "DELETE /v1/admin/tenants/:tenant/incident",
   ],
   /** The credential's own tenant, whatever the path names: B's identifiers reach A's own (empty) objects. */
   tenant: [

@@ -17,9 +17,14 @@ describe("service info", () => {
     expect(JSON.parse(text)).toMatchObject({
       tenant: "sys-ok", ok: true,
       checks: { tenant_object: { ok: true }, asset_index: { ok: true }, evidence_store: { ok: true } },
-      config: { ring_buffer: { max_lines: 5000, max_seconds: 21_600 }, retention_days: { raw: 7, summary: 30, evidence: 365 }, evidence_store: { provider: "r2" }, forwarding: { mode: "off" }, counting_rules: ["waf-blocks"], alert_rules: 1, raw_spill: false },
+      config: { ring_buffer: { max_lines: 5000, max_seconds: 21_600 }, retention_days: { raw: 7, summary: 30, evidence: 365 }, evidence_store: { provider: "r2" }, forwarding: { mode: "off" }, counting_rules: ["waf-blocks"], alert_rules: 1, raw_spill: false, incident: null },
     });
     expect(text).not.toContain(key);
+    // An active incident shows in the summary (a fresh key: credentials and config are cached together).
+    const started = await call("/v1/admin/tenants/sys-ok/incident", { method: "POST", headers: { Authorization: "Bearer test-admin-token" }, body: JSON.stringify({ reason: "x", assets: ["web"] }) });
+    expect(started.status).toBe(201);
+    const after = (await (await getWithKey("/v1/system", await createKey("sys-ok", ["read"]))).json()) as { config: { incident: unknown } };
+    expect(after.config.incident).toMatchObject({ id: expect.stringMatching(/^inc_/), assets: ["web"], ring_factor: 10, until: expect.any(String) });
   });
 
   it("answers 503 naming the failing check when the tenant's store cannot be built, and needs a read key", async () => {

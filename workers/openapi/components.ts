@@ -98,6 +98,22 @@ export const SCHEMAS: Record<string, Schema> = {
   AuditPage: obj({ entries: arr(obj({ at: time(), actor: str(), action: str(), target: nullable(str()), detail: nullable(anyObject()) })), next_cursor: nullable(str()) }),
   RequestLog: obj({ requests: arr(obj({ at: time(), method: str(), path: str(), status: int(), ms: int(), key: str(), request_id: str(), bytes: int(), events: int() })) }),
   StoreTest: obj({ ok: bool(), provider: str(), bucket: str(), probe_key: str(), probe_deleted: bool(), write_ms: int(), read_ms: int(), list_ms: int(), delete_ms: int() }),
+  IncidentStart: obj({
+    reason: str("why (1-500 characters); recorded in the audit log and in the bundles sealed during the incident"),
+    ttl_seconds: int("how long it lasts: 60-604800, default 1800", { minimum: 60, maximum: 604800 }),
+    assets: nullable(arr(str(), "the assets it applies to (1-100); absent or null: every asset of the tenant")),
+    ring_factor: int("ring-buffer bounds are multiplied by this (1-100, default 10), within the config maxima", { minimum: 1, maximum: 100 }),
+  }, ["ttl_seconds", "assets", "ring_factor"]),
+  Incident: obj({
+    id: str(), reason: str(), by: str("who started it"), started_at: time(), until: time("when it ends by itself (or ended)"),
+    ended_at: time("set when ended early"), ended_by: nullable(str()), assets: nullable(arr(str())), ring_factor: int(), active: bool(),
+  }, ["ended_at", "ended_by"]),
+  IncidentCurrent: obj({ incident: ref("Incident") }),
+  IncidentAnswer: obj({
+    incident: ref("Incident"),
+    assets_notified: int("assets told at once (those with stored data)"),
+    assets_pending_next_append: bool("a tenant-wide incident over more than 1,000 assets: the rest apply it with their next append"),
+  }),
   StoreTestBody: obj({ evidence_store: anyObject("an evidence_store config to test instead of the saved one (operator only)") }, ["evidence_store"]),
   RetentionRun: obj({
     ok: bool(), now: time(), actor: str(), deleted: retentionCounts, failed: retentionCounts, tenants: int(), resumed: bool(),
@@ -108,7 +124,7 @@ export const SCHEMAS: Record<string, Schema> = {
   System: obj({
     service: str(), version: str(), now: time(), tenant: str(), ok: bool("every check passed"),
     checks: map(obj({ ok: bool(), ms: int(), reason: str("class of failure (auth, network, config, unavailable, …)") }, ["reason"]), "tenant_object, asset_index, evidence_store"),
-    config: anyObject("effective ring buffer, retention, quotas, evidence store (provider, bucket), forwarding, rule counts; never a secret"),
+    config: anyObject("effective ring buffer, retention, quotas, evidence store (provider, bucket), forwarding, rule counts, active incident; never a secret"),
   }),
   ExportTest: obj({ ok: bool(), destination: str(), type: str(undefined, { enum: ["splunk_hec", "elasticsearch"] }), status: int("the destination's HTTP status"), ms: int() }),
   FirehoseReply: obj({ requestId: str(), timestamp: int("epoch ms"), errorMessage: str() }, ["errorMessage"], "Firehose's own answer shape (also for errors)."),

@@ -63,6 +63,20 @@ export const ADMIN_OPS: Record<string, Op> = {
     body: { schema: ref("StoreTestBody") }, responses: { "200": json(ref("StoreTest"), "Every step worked, with timings.") },
     problems: [...BODY_PROBLEMS, "store_unreachable"],
   },
+  "POST /v1/admin/tenants/{tenant}/incident": {
+    summary: "Start incident mode (or change the active incident): raised ring bounds and hourly bundles until it expires", tag: "admin",
+    auth: "tenant_admin", docs: "docs/incident-mode.md", body: { schema: ref("IncidentStart") },
+    responses: { "201": json(ref("IncidentAnswer"), "Started."), "200": json(ref("IncidentAnswer"), "The active incident was changed (same id).") },
+    problems: [...BODY_PROBLEMS],
+  },
+  "GET /v1/admin/tenants/{tenant}/incident": {
+    summary: "The tenant's current or most recent incident", tag: "admin", auth: "tenant_admin", docs: "docs/incident-mode.md",
+    responses: { "200": json(ref("IncidentCurrent"), "The incident; active says whether it is still in force.") }, problems: ["not_found"],
+  },
+  "DELETE /v1/admin/tenants/{tenant}/incident": {
+    summary: "End the active incident now (each affected asset seals a closing bundle)", tag: "admin", auth: "tenant_admin", docs: "docs/incident-mode.md",
+    responses: { "200": json(ref("IncidentAnswer"), "Ended.") }, problems: ["not_found"],
+  },
   "POST /v1/admin/tenants/{tenant}/exports/{name}/test": {
     summary: "Send one probe event to a configured export destination (Splunk HEC, Elasticsearch)", tag: "admin", auth: "tenant_admin",
     responses: { "200": json(ref("ExportTest"), "The destination took the probe.") }, problems: ["not_found", "destination_unreachable"],

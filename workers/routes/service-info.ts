@@ -69,6 +69,10 @@ serviceInfo.get("/v1/system", requireScope("read"), async (c) => {
       alert_rules: rules.alert_rules.length,
       alert_webhook: rules.alert_webhook !== null,
       raw_spill: rules.raw_spill,
+      // As cached with the credential (up to 30 s behind an admin change).
+      incident: config?.incident && Date.now() < config.incident.until
+        ? { id: config.incident.id, until: new Date(config.incident.until).toISOString(), assets: config.incident.assets, ring_factor: config.incident.ring_factor }
+        : null,
     },
   }, Object.values(checks).every((x) => x.ok) ? 200 : 503);
 });
