@@ -627,7 +627,7 @@ export class AssetLog extends DurableObject<Env> {
         return raw ? (JSON.parse(raw) as IncidentSealState) : null;
       },
       saveState: (st) => {
-        if (st === null) this.#sql.exec("DELETE FROM meta WHERE k = 'incident_seal'");
+        if (st === null) this.#deleteMeta("incident_seal");
         else this.#setMeta("incident_seal", JSON.stringify(st));
       },
       seal: async (incident) => {
