@@ -86,9 +86,30 @@ export function isoMillis(ms: number): string {
  * concatenation in JCS key order; `recordJcs` must already be canonical.
  */
 export function storedLine(asset: string, seq: number, rtsMs: number, ev: PreparedEvent): string {
-  const id = ev.id === undefined ? "" : `,"id":${JSON.stringify(ev.id)}`;
-  return (
-    `{"asset":${JSON.stringify(asset)}${id},"record":${ev.recordJcs},"rts":"${isoMillis(rtsMs)}",` +
-    `"seq":${seq},"source":${JSON.stringify(ev.source)},"ts":"${isoMillis(ev.ts)}"}`
-  );
+  return storedLines(asset, seq, rtsMs, [ev])[0]!;
+}
+
+/**
+ * The stored lines of a batch received at `rtsMs`, seq from `firstSeq` on: storedLine of each
+ * event, with what they share formatted once (the asset, `rts`; `ts` and `source` while they
+ * repeat: a Date's toISOString costs about a microsecond, and a batch's events mostly share both).
+ */
+export function storedLines(asset: string, firstSeq: number, rtsMs: number, events: readonly PreparedEvent[]): string[] {
+  const head = `{"asset":${JSON.stringify(asset)}`;
+  const rts = `,"rts":"${isoMillis(rtsMs)}","seq":`;
+  let ts = NaN;
+  let source = "";
+  let tail = "";
+  const out = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i]!;
+    if (ev.ts !== ts || ev.source !== source) {
+      ts = ev.ts;
+      source = ev.source;
+      tail = `,"source":${JSON.stringify(source)},"ts":"${isoMillis(ts)}"}`;
+    }
+    const id = ev.id === undefined ? "" : `,"id":${JSON.stringify(ev.id)}`;
+    out[i] = `${head}${id},"record":${ev.recordJcs}${rts}${firstSeq + i}${tail}`;
+  }
+  return out;
 }

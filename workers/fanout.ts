@@ -10,6 +10,7 @@ import type { RingConfig, TenantConfig } from "../shared/config.ts";
 import { canonicalize } from "../shared/evidence/jcs.ts";
 import { redactionProfileDigest } from "../shared/redaction/digest.ts";
 import type { PreparedEvent, TelemetryEvent } from "../shared/events.ts";
+import { packEvents } from "../shared/packed-events.ts";
 import { APPEND_SLICE_MAX_BYTES, FANOUT_CONCURRENCY, MAX_ASSETS_PER_REQUEST, MAX_DECOMPRESSED_BYTES, MAX_RECORD_BYTES } from "../shared/limits.ts";
 import type { FieldIssue } from "../shared/problem.ts";
 import { utf8Length } from "../shared/utf8.ts";
@@ -104,7 +105,7 @@ async function appendGroup(env: Env, ref: AssetRef, events: PreparedEvent[], byt
       while (to < events.length && (to === from || size + bytes[to]! <= APPEND_SLICE_MAX_BYTES)) size += bytes[to++]!;
       // Slices of one request split the same way every time, so each has a stable key.
       const opts = dedupeKey === undefined ? {} : { dedupe_key: `${dedupeKey}#${slices}` };
-      const res = await stub.append(ref, events.slice(from, to), opts);
+      const res = await stub.append(ref, packEvents(events.slice(from, to)), opts);
       if (res.retry_after_seconds) return { asset, accepted, error: "rate_limited", retry_after_seconds: res.retry_after_seconds };
       accepted += res.accepted;
       if (res.duplicate) duplicates++;

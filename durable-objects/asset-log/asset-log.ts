@@ -8,7 +8,8 @@ import type { RingConfig } from "../../shared/config.ts";
 import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
 import { parseSigningKeys, type SigningKeySet } from "../../shared/evidence/signing-keys.ts";
-import { storedLine, type PreparedEvent } from "../../shared/events.ts";
+import { storedLines, type PreparedEvent } from "../../shared/events.ts";
+import { isPacked, unpackEvents, type PackedEvents } from "../../shared/packed-events.ts";
 import { ASSET_BURST_SECONDS, ASSET_INDEX_INTERVAL_MS, CHUNK_MAX_BYTES, EVIDENCE_PART_BYTES, HELD_DATABASE_MAX_BYTES, EXPORT_DELAY_MS, UPLOAD_INTERRUPTED_RETRY_MS, UPLOAD_PENDING_MAX_MS, UPLOADS_PER_ALARM, TRIM_BATCH_CHUNKS, TRIM_INTERVAL_MS } from "../../shared/limits.ts";
 import { TokenBucket } from "../../shared/token-bucket.ts";
 import { hasSchema, migrate } from "../../shared/sql-migrations.ts";
@@ -19,6 +20,7 @@ import { endpointRefusal } from "../../shared/storage/endpoint-policy.ts";
 import type { EvidenceStoreConfig } from "../../shared/tenant-config.ts";
 import { frontierAt, headFrontier } from "./frontier.ts";
 import { LiveTail, type TailSource } from "./live-tail.ts";
+import { merkleAppender } from "./merkle-appender.ts";
 import { readLines } from "./read-lines.ts";
 import { firstSeqReceivedSince, oldestTrimmable, readHead, ringWindow, trimChunks, type Head } from "./ring-buffer.ts";
 import { ASSET_LOG_MIGRATIONS } from "./schema.ts";
@@ -36,8 +38,6 @@ import { ALERT_SOURCE } from "../../shared/events.ts";
 import { ringTailSource } from "./tail-source.ts";
 import { incidentActive, incidentPredicate, newerIncident, raiseRing, type Incident } from "../../shared/incident.ts";
 import { incidentStep, type IncidentSealState } from "./incident-sealing.ts";
-
-const encoder = new TextEncoder();
 
 /** A seal's window: seconds back by receive time (0 = whole buffer), or on from the last bundle. */
 export type Since = number | "continue";
@@ -112,6 +112,12 @@ export class AssetLog extends DurableObject<Env> {
   /** Seals run one at a time; while one runs, trimming stays below its first seq. */
   #sealing: Promise<unknown> = Promise.resolve();
   #pinnedFrom = Infinity;
+  /**
+   * meta values as last read or written (undefined: no row). This object is the table's only
+   * writer, so appends read identity, ring, rules and the like from here, not SQLite; a new
+   * instance starts empty, and a rolled-back transaction empties it.
+   */
+  #metaCache = new Map<string, string | undefined>();
   #bucket: TokenBucket | undefined;
   #reportedAt = -Infinity;
   #rollups: RollupStore;
@@ -137,7 +143,7 @@ export class AssetLog extends DurableObject<Env> {
       tenant: () => this.#identity()[0],
       asset: () => this.#identity()[1],
       meta: (k) => this.#meta(k),
-      setMeta: (k, v) => { if (v === null) this.#sql.exec("DELETE FROM meta WHERE k = ?", k); else this.#setMeta(k, v); },
+      setMeta: (k, v) => { if (v === null) this.#deleteMeta(k); else this.#setMeta(k, v); },
       secret: (name) => {
         const v = (env as unknown as Record<string, unknown>)[name];
         return typeof v === "string" ? v : undefined;
@@ -168,8 +174,12 @@ export class AssetLog extends DurableObject<Env> {
     });
   }
 
-  /** Append events as stored lines. All-or-nothing: the batch commits in one transaction. */
-  async append(ref: AssetRef, events: PreparedEvent[], opts: { dedupe_key?: string } = {}): Promise<AppendResult> {
+  /**
+   * Append events as stored lines. All-or-nothing: the batch commits in one transaction.
+   * The edge sends them packed (packEvents: far cheaper to pass by RPC); an array works too.
+   */
+  async append(ref: AssetRef, batch: PreparedEvent[] | PackedEvents, opts: { dedupe_key?: string } = {}): Promise<AppendResult> {
+    const events = isPacked(batch) ? unpackEvents(batch) : batch;
     const seen = opts.dedupe_key === undefined ? undefined : this.#seenBatch(opts.dedupe_key);
     if (seen) return { accepted: seen.end_seq - seen.first_seq, first_seq: seen.first_seq, end_seq: seen.end_seq, rows_written: 0, duplicate: true };
     const wait = this.#admit(ref, events.length);
@@ -187,7 +197,7 @@ export class AssetLog extends DurableObject<Env> {
     const ring = this.#effectiveRing(ref.ring, ref.asset, rts, rules.incident);
     const redactionRows = this.#noteRedaction(first, ref.redaction_digest ?? null);
     // Alert lines follow the batch's events, under the same commit and Merkle tree.
-    const evaluation = this.#alerts.evaluate(rules.alert_rules, events.map((ev, i): EvalEvent => ({ seq: first + i, ts: ev.ts, facts: ev.facts })), rts);
+    const evaluation = this.#alerts.evaluate(rules.alert_rules, rules.alert_rules.length ? events.map((ev, i): EvalEvent => ({ seq: first + i, ts: ev.ts, facts: ev.facts })) : [], rts);
     const all = evaluation.fired.length ? [...events, ...evaluation.fired.map(firedLine)] : events;
     const firedByRule = new Map<string, number>();
     for (const f of evaluation.fired) firedByRule.set(f.rule, (firedByRule.get(f.rule) ?? 0) + 1);
@@ -196,10 +206,10 @@ export class AssetLog extends DurableObject<Env> {
     const frontier = this.#frontier.clone();
     let webhookQueued = false;
     try {
-      this.ctx.storage.transactionSync(() => {
-        rowsWritten += this.#writeChunks(ref.asset, all, first, rts, frontier, opts.dedupe_key);
+      this.#transaction(() => {
+        const rollup = this.#rollups.add(rts, events.map((ev) => ev.facts), firedByRule, first + all.length);
+        rowsWritten += rollup.rows + this.#writeChunks(ref.asset, all, first, rts, frontier, opts.dedupe_key, rollup.delta);
         seq = first + all.length;
-        rowsWritten += this.#rollups.add(rts, events.map((ev) => ev.facts), firedByRule);
         rowsWritten += this.#alerts.persist(rts);
         if (evaluation.fired.length) {
           rowsWritten += insertAlerts(this.#sql, evaluation.fired, rts);
@@ -239,41 +249,19 @@ export class AssetLog extends DurableObject<Env> {
   }
 
   /** Write lines as chunk rows of at most CHUNK_MAX_BYTES; moves `frontier` on. Returns rows written. */
-  #writeChunks(asset: string, all: readonly PreparedEvent[], first: number, rts: number, frontier: CompactRange, dedupeKey: string | undefined): number {
-    let rows = 0;
-    let seq = first;
-    let chunkFirst = seq;
-    let chunkFrontier = frontier.encode();
-    let lines: string[] = [];
+  #writeChunks(asset: string, all: readonly PreparedEvent[], first: number, rts: number, frontier: CompactRange, dedupeKey: string | undefined, rollup: string | null): number {
     let levels = "";
-    let bytes = 0;
-    let batchChunk = true;
-    const flush = () => {
-      if (!lines.length) return;
-      // The batch's first chunk carries its dedupe key and the batch's end.
-      const key = batchChunk ? dedupeKey ?? null : null;
+    for (const ev of all) levels += ev.source === ALERT_SOURCE ? "A" : LEVEL_CHARS[ev.facts?.level ?? ""] ?? "-";
+    let rows = 0;
+    merkleAppender.appendLines(frontier, storedLines(asset, first, rts, all), CHUNK_MAX_BYTES, (chunk) => {
+      // The batch's first chunk carries its dedupe key, the batch's end and its rollup delta.
+      const key = chunk.from === 0 ? dedupeKey ?? null : null;
       rows += this.#sql.exec(
-        "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines, dedupe_key, batch_end, levels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        chunkFirst, seq, rts, bytes, chunkFrontier, lines.join(""), key, key === null ? null : first + all.length, levels,
+        "INSERT INTO chunks (first_seq, end_seq, rts, bytes, frontier, lines, dedupe_key, batch_end, levels, rollup) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        first + chunk.from, first + chunk.to, rts, chunk.bytes, chunk.frontierBefore, chunk.text, key, key === null ? null : first + all.length,
+        chunk.to - chunk.from === all.length ? levels : levels.slice(chunk.from, chunk.to), chunk.from === 0 ? rollup : null,
       ).rowsWritten;
-      batchChunk = false;
-      chunkFirst = seq;
-      chunkFrontier = frontier.encode();
-      lines = [];
-      levels = "";
-      bytes = 0;
-    };
-    for (const ev of all) {
-      const line = storedLine(asset, seq, rts, ev);
-      const lineBytes = encoder.encode(line);
-      if (bytes + lineBytes.byteLength + 1 > CHUNK_MAX_BYTES && lines.length) flush();
-      frontier.append(lineBytes);
-      lines.push(line + "\n");
-      levels += ev.source === ALERT_SOURCE ? "A" : LEVEL_CHARS[ev.facts?.level ?? ""] ?? "-";
-      bytes += lineBytes.byteLength + 1;
-      seq++;
-    }
-    flush();
+    });
     return rows;
   }
 
@@ -370,13 +358,13 @@ export class AssetLog extends DurableObject<Env> {
     const first = this.#head.nextSeq;
     const mutedUntil = action === "suppress" ? now + (by.mute_seconds ?? 0) * 1000 : undefined;
     try {
-      this.ctx.storage.transactionSync(() => {
+      this.#transaction(() => {
         const t = transition(this.#sql, id, action, { actor: by.actor, ...(by.note !== undefined ? { note: by.note } : {}), ...(mutedUntil !== undefined ? { muted_until: mutedUntil } : {}) }, now);
         if (!t.ok) return void (result = t);
         if (action === "resolve") this.#alerts.forget(t.row.rule, t.row.key ?? "", t.row.id);
         if (mutedUntil !== undefined && mutedUntil > now) this.#alerts.mute(t.row.rule, t.row.key ?? "", mutedUntil);
         this.#alerts.persist(now);
-        this.#writeChunks(ref.asset, [changeLine(t.row, now)], first, now, frontier, undefined);
+        this.#writeChunks(ref.asset, [changeLine(t.row, now)], first, now, frontier, undefined, null);
         result = { ok: true, alert: viewOf(t.row) };
       });
     } catch (e) {
@@ -406,7 +394,7 @@ export class AssetLog extends DurableObject<Env> {
     if (!this.#ready) return { redriven: 0 };
     this.#bind(ref);
     const now = Date.now();
-    const redriven = this.ctx.storage.transactionSync(() => this.#forwarder.redrive(ids, now));
+    const redriven = this.#transaction(() => this.#forwarder.redrive(ids, now));
     if (redriven) this.#armTrim(now);
     return { redriven };
   }
@@ -475,7 +463,10 @@ export class AssetLog extends DurableObject<Env> {
     const ring = this.#storedRing(now);
     if (!ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
+    // Chunks carry rollup deltas: fold them into their minute's row before any chunk goes.
+    this.#rollups.fold();
     const { more } = trimChunks(this.#sql, win.start, this.#pin(), TRIM_BATCH_CHUNKS);
+    this.#metaCache.delete("trimmed_rts");
     if (more) return now + 1000;
     const oldest = oldestTrimmable(this.#sql, this.#head);
     if (!oldest) return null;
@@ -490,14 +481,14 @@ export class AssetLog extends DurableObject<Env> {
     if (due === undefined) return null;
     if (now < Number(due)) return Number(due);
     const rules = this.#storedRules();
-    this.ctx.storage.transactionSync(() => {
+    this.#transaction(() => {
       this.#rollups.dropBefore(now - rules.summary_days * 86_400_000);
       this.#alerts.prune(rules.alert_rules, now);
       trimAlerts(this.#sql);
     });
     const hasRollups = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM rollups").one().n > 0;
     if (!hasRollups) {
-      this.#sql.exec("DELETE FROM meta WHERE k = 'housekeeping_next'");
+      this.#deleteMeta("housekeeping_next");
       return null;
     }
     this.#setMeta("housekeeping_next", String(now + HOUSEKEEPING_INTERVAL_MS));
@@ -636,7 +627,7 @@ export class AssetLog extends DurableObject<Env> {
         return raw ? (JSON.parse(raw) as IncidentSealState) : null;
       },
       saveState: (st) => {
-        if (st === null) this.#sql.exec("DELETE FROM meta WHERE k = 'incident_seal'");
+        if (st === null) this.#deleteMeta("incident_seal");
         else this.#setMeta("incident_seal", JSON.stringify(st));
       },
       seal: async (incident) => {
@@ -729,7 +720,7 @@ export class AssetLog extends DurableObject<Env> {
     if (!dests.length || !ring) return null;
     const win = ringWindow(this.#sql, this.#head, ring, now);
     const [tenant, asset] = this.#identity();
-    const more = this.ctx.storage.transactionSync(() =>
+    const more = this.#transaction(() =>
       produceExports({ sql: this.#sql, tenant, asset, meta: (k) => this.#meta(k), setMeta: (k, v) => this.#setMeta(k, v) }, dests, win.start, win.end, now));
     return more ? now + 1000 : null;
   }
@@ -871,11 +862,30 @@ export class AssetLog extends DurableObject<Env> {
   }
 
   #meta(k: string): string | undefined {
-    return this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v;
+    if (this.#metaCache.has(k)) return this.#metaCache.get(k);
+    const v = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v;
+    this.#metaCache.set(k, v);
+    return v;
   }
 
   #setMeta(k: string, v: string): number {
-    return this.#sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v).rowsWritten;
+    const rows = this.#sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v).rowsWritten;
+    this.#metaCache.set(k, v);
+    return rows;
+  }
+
+  #deleteMeta(k: string): void {
+    this.#sql.exec("DELETE FROM meta WHERE k = ?", k);
+    this.#metaCache.set(k, undefined);
+  }
+
+  /** transactionSync that forgets the cached meta values when it rolls back. */
+  #transaction<T>(fn: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (e) {
+      this.#metaCache.clear();
+      throw e;
+    }
   }
 }
-

@@ -5,8 +5,7 @@
  */
 import { CompactRange } from "../../shared/evidence/merkle.ts";
 import { nodeHasher } from "../../shared/evidence/node-hasher.ts";
-
-const enc = new TextEncoder();
+import { merkleAppender } from "./merkle-appender.ts";
 
 type Row = { first_seq: number; frontier: ArrayBuffer; lines: string };
 
@@ -17,13 +16,15 @@ export function frontierAt(sql: SqlStorage, seq: number): CompactRange | null {
     .toArray()[0];
   if (!row) return seq === 0 ? new CompactRange(0, [], nodeHasher) : null;
   const range = CompactRange.decode(row.first_seq, new Uint8Array(row.frontier), nodeHasher);
-  let start = 0;
-  while (range.size < seq) {
+  // The chunk's lines before `seq` become leaves: one WASM call, not two hashes per line.
+  const lines: string[] = [];
+  for (let start = 0, n = row.first_seq; n < seq; n++) {
     const nl = row.lines.indexOf("\n", start);
     if (nl < 0) break;
-    range.append(enc.encode(row.lines.slice(start, nl)));
+    lines.push(row.lines.slice(start, nl));
     start = nl + 1;
   }
+  merkleAppender.appendLines(range, lines, Infinity, () => {});
   if (range.size !== seq) throw new Error(`stored lines end before seq ${seq}`);
   return range;
 }

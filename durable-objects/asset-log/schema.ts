@@ -102,4 +102,7 @@ export const ASSET_LOG_MIGRATIONS = [
    ALTER TABLE bundles ADD COLUMN pending_metadata TEXT;
    ALTER TABLE bundles ADD COLUMN store_config TEXT;
    CREATE INDEX bundles_pending ON bundles (upload_next_at) WHERE upload_status = 'pending';`,
+  // A batch's rollup (its delta) rides in its first chunk row; the minute's row is written once
+  // per minute, not per append (rollups.ts).
+  `ALTER TABLE chunks ADD COLUMN rollup TEXT;`,
 ] as const;

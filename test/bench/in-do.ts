@@ -2,11 +2,12 @@
  * In-DO section, on the instrumented bridge: appends straight to AssetLog.append inside the
  * object (no HTTP, no RPC; Merkle leaf and node hashing included). The ring (200,000 lines by
  * default) is filled first; then timed rounds of 50 x 1,000-event appends run with the real
- * trimming alarm every 10 appends. Batches are built in a separate call, so only appends
- * (and trims) are timed, by the Node clock around the call. Batches of 1 and 100 (on small
+ * trimming alarm every 10 appends. Batches are built (and packed, as the edge sends them) in a
+ * separate call, so only appends (and trims) are timed, by the Node clock around the call. Batches of 1 and 100 (on small
  * rings, also full and trimming) and the RPC path (the same batches sent from the Worker)
  * are measured too, for the cost model.
  */
+import { readFileSync } from "node:fs";
 import type { Server } from "./servers.ts";
 
 /**
@@ -15,8 +16,10 @@ import type { Server } from "./servers.ts";
  * pull the Durable Object sources in.
  */
 const STEPS_MODULE = "./steps.ts";
+const MERKLE_WASM = new URL("../../shared/evidence/wasm/merkle-sha256.wasm", import.meta.url);
 const pureSteps = async (batches: number): Promise<Record<string, number>> =>
-  ((await import(STEPS_MODULE)) as { pureSteps: (b: number) => Promise<Record<string, number>> }).pureSteps(batches);
+  ((await import(STEPS_MODULE)) as { pureSteps: (b: number, wasm: WebAssembly.Module) => Promise<Record<string, number>> })
+    .pureSteps(batches, new WebAssembly.Module(readFileSync(MERKLE_WASM)));
 
 /** Microseconds per event of each step of ingest and append, in workerd and in plain Node. */
 export interface Breakdown {

@@ -1,7 +1,7 @@
 /** RFC 8785 canonicalisation, and the stored-line builder that must agree with it. */
 import { describe, expect, it } from "vitest";
 import { canonicalize } from "../../shared/evidence/jcs.ts";
-import { isoMillis, storedLine } from "../../shared/events.ts";
+import { isoMillis, storedLine, storedLines, type PreparedEvent } from "../../shared/events.ts";
 
 describe("canonicalize (RFC 8785)", () => {
   it("reproduces the RFC 8785 section 3.2.2 sample", () => {
@@ -38,5 +38,18 @@ describe("storedLine", () => {
       const full = { asset: "asset/1", record, rts: isoMillis(1764000001000), seq: 42, source: "http", ts: isoMillis(1764000000123), ...(id ? { id } : {}) };
       expect(line).toBe(canonicalize(full));
     }
+  });
+
+  it("storedLines gives each event's line of a batch, as ts, source and id vary or repeat", () => {
+    const events: PreparedEvent[] = [1764000000123, 1764000000123, 1764000000999, 1764000000999, 0, 1764000000123].map((ts, i) => ({
+      ts, source: i === 3 ? "otlp" : "http", recordJcs: canonicalize({ n: i, s: "é€😀" }), ...(i % 2 ? { id: `m-${i}` } : {}),
+    }));
+    const lines = storedLines("a:1/x", 7, 1764000001000, events);
+    expect(lines).toHaveLength(events.length);
+    lines.forEach((line, i) => {
+      const ev = events[i]!;
+      const full = { asset: "a:1/x", record: { n: i, s: "é€😀" }, rts: isoMillis(1764000001000), seq: 7 + i, source: ev.source, ts: isoMillis(ev.ts), ...(ev.id ? { id: ev.id } : {}) };
+      expect(line).toBe(canonicalize(full));
+    });
   });
 });

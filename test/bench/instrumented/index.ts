@@ -13,6 +13,7 @@ import bridge from "../../../workers/index.ts";
 import { effectiveRing } from "../../../shared/config.ts";
 import { assetRules } from "../../../shared/asset-rules.ts";
 import type { PreparedEvent } from "../../../shared/events.ts";
+import { packEvents } from "../../../shared/packed-events.ts";
 import { assetObjectName, DIRECTORY_OBJECT_NAME, tenantObjectName, type Env } from "../../../durable-objects/env.ts";
 import type { AssetRef } from "../../../durable-objects/asset-log/asset-log.ts";
 import { makeBatches } from "./batches.ts";
@@ -64,7 +65,8 @@ async function bench(url: URL, env: Env): Promise<Response> {
       const r = ref(env, asset);
       const s = stub();
       let events = 0;
-      for (const batch of rpcHeld) events += (await s.append(r, batch)).accepted;
+      // Packed per call, as workers/fanout.ts does, so the Worker's packing is timed with the call.
+      for (const batch of rpcHeld) events += (await s.append(r, packEvents(batch))).accepted;
       const appends = rpcHeld.length;
       rpcHeld = [];
       return Response.json({ events, appends });

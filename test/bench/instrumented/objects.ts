@@ -8,7 +8,7 @@ import { AssetLog as BridgeAssetLog, type AssetRef } from "../../../durable-obje
 import type { Env } from "../../../durable-objects/env.ts";
 import { Tenant as BridgeTenant } from "../../../durable-objects/tenant/tenant.ts";
 import { TenantDirectory as BridgeTenantDirectory } from "../../../durable-objects/tenant-directory/tenant-directory.ts";
-import type { PreparedEvent } from "../../../shared/events.ts";
+import { packEvents, type PackedEvents } from "../../../shared/packed-events.ts";
 import { makeBatches } from "./batches.ts";
 import { breakdown } from "./breakdown.ts";
 import { countCalls, Meter, type MeterSnapshot } from "./meters.ts";
@@ -43,7 +43,7 @@ export interface InDoRun {
 
 class MeteredAssetLog extends BridgeAssetLog {
   meter: Meter;
-  #held: PreparedEvent[][] = [];
+  #held: PackedEvents[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     const [meter, wrapped] = metered(ctx, env);
@@ -62,7 +62,8 @@ class MeteredAssetLog extends BridgeAssetLog {
 
   /** Build and hold batches for the next benchRun (kept apart so the run times appends only). */
   async benchPrepare(asset: string, count: number, size: number, first: number): Promise<number> {
-    this.#held = makeBatches(asset, count, size, first);
+    // Packed, as the edge sends them: the run includes append's unpacking.
+    this.#held = makeBatches(asset, count, size, first).map(packEvents);
     return this.#held.length;
   }
 
