@@ -35,6 +35,7 @@ export interface AppendedChunk {
 }
 
 const WASM_PAGE_BYTES = 65_536;
+const UTF8_SLICE_BYTES = 16 << 20;
 const encoder = new TextEncoder();
 
 export class MerkleAppender {
@@ -79,6 +80,31 @@ export class MerkleAppender {
     }
     // A line with a newline in it makes two leaves (stored lines are JSON: they have none).
     if (lineAt !== lines.length || x.size() !== end) throw new Error("a line to append contains a newline");
+    this.#store(range);
+  }
+
+  /**
+   * Append every line of `utf8` (whole lines, each ending in "\n", the newline not hashed) to
+   * `range` as leaves, in place: the offline verifier's bulk path.
+   */
+  appendUtf8(range: CompactRange, utf8: Uint8Array): void {
+    if (utf8.byteLength === 0) return;
+    if (utf8[utf8.byteLength - 1] !== 0x0a) throw new Error("text does not end with a newline");
+    const x = this.#x;
+    this.#load(range);
+    // Whole lines, up to UTF8_SLICE_BYTES at a time (a longer line alone), so memory stays bounded.
+    for (let at = 0; at < utf8.byteLength; ) {
+      let end = Math.min(at + UTF8_SLICE_BYTES, utf8.byteLength);
+      if (end < utf8.byteLength) {
+        const nl = utf8.lastIndexOf(0x0a, end - 1);
+        end = nl >= at ? nl + 1 : utf8.indexOf(0x0a, end) + 1;
+      }
+      const memory = this.#reserve(end - at);
+      memory.set(utf8.subarray(at, end), x.input() + 1);
+      x.append_lines(end - at, 0xffff_ffff);
+      if (x.consumed() !== end - at) throw new Error("not every line was appended");
+      at = end;
+    }
     this.#store(range);
   }
 

@@ -57,10 +57,10 @@ export interface VerifyOptions {
   /** A faster gunzip where the platform has one (the CLI passes node:zlib); default DecompressionStream. */
   gunzip?: (gz: Uint8Array) => Promise<Uint8Array>;
   /**
-   * Every line's leaf hash at once (`lines` are views of `jsonl`), where a batch is faster or can
-   * run on another thread (node-verify.ts); default one `hasher.leaf` per line.
+   * Append every line of `text` (whole lines, each ending in a newline) to `tree` at once, where a
+   * bulk path is faster (node-verify.ts: the WASM appender); default one `hasher.leaf` per line.
    */
-  leafHashes?: (jsonl: Uint8Array, lines: readonly Uint8Array[]) => Uint8Array[] | Promise<Uint8Array[]>;
+  appendLines?: (tree: CompactRange, text: Uint8Array) => void;
 }
 
 class Failure extends Error {
@@ -165,10 +165,9 @@ export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Pro
     const m = p.merkle;
     if (m.tree_size_before !== first || m.tree_size_after !== end) throw new Failure("merkle_mismatch", "tree sizes do not match the seq range");
     const hashes = m.frontier_before.map((h) => fromHex(h)!);
-    const hasher = opts.hasher ?? nobleHasher;
     let tree: CompactRange;
     try {
-      tree = new CompactRange(first, hashes, hasher);
+      tree = new CompactRange(first, hashes, opts.hasher ?? nobleHasher);
     } catch (e) {
       throw new Failure("merkle_mismatch", `frontier_before does not fit a tree of ${first}: ${(e as Error).message}`);
     }
@@ -176,9 +175,6 @@ export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Pro
 
     const prev = opts.previous ? await openPrevious(opts.previous.statement, keys, statement) : undefined;
     let rootAtPrevEnd: string | undefined = prev && prev.end === first ? toHex(tree.root()) : undefined;
-    // Leaf hashes may be computed elsewhere (a worker thread in the CLI) while the lines are checked here.
-    const leavesP = opts.leafHashes ? Promise.resolve(opts.leafHashes(jsonl, lines)) : undefined;
-    leavesP?.catch(() => undefined);
     const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
     for (let i = 0; i < lines.length; i++) {
       let line: { seq?: unknown; asset?: unknown };
@@ -191,10 +187,21 @@ export async function verifyBundle(files: BundleFiles, opts: VerifyOptions): Pro
       if (line.seq !== first + i) throw new Failure("sequence_mismatch", `line ${i + 1} has seq ${String(line.seq)}, expected ${first + i}`);
       if (line.asset !== p.asset) throw new Failure("sequence_mismatch", `line ${i + 1} belongs to asset ${String(line.asset)}, not ${p.asset}`);
     }
-    const leaves = leavesP ? await leavesP : undefined;
-    for (let i = 0; i < lines.length; i++) {
-      tree.appendLeafHash(leaves ? leaves[i]! : hasher.leaf(lines[i]!));
+    if (opts.appendLines) {
+      // In two parts when the previous bundle ends inside this one: its root is checked there.
+      const split = prev && prev.end > first && prev.end < end ? prev.end - first : 0;
+      const cut = split ? lines[split - 1]!.byteOffset - jsonl.byteOffset + lines[split - 1]!.byteLength + 1 : 0;
+      if (split) {
+        opts.appendLines(tree, jsonl.subarray(0, cut));
+        rootAtPrevEnd = toHex(tree.root());
+      }
+      opts.appendLines(tree, jsonl.subarray(cut));
       if (prev && tree.size === prev.end) rootAtPrevEnd = toHex(tree.root());
+    } else {
+      for (let i = 0; i < lines.length; i++) {
+        tree.append(lines[i]!);
+        if (prev && tree.size === prev.end) rootAtPrevEnd = toHex(tree.root());
+      }
     }
     checks.push(`seq ${first}..${end} consecutive`);
     if (toHex(tree.root()) !== m.root_after) throw new Failure("merkle_mismatch", "the lines do not hash to root_after");

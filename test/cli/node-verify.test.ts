@@ -1,6 +1,6 @@
 /** The CLI's faster verification path (shared/evidence/node-verify.ts) gives the portable path's answers. */
 import { describe, expect, it } from "vitest";
-import { leafHashes, leafHashesOnThread, nodeVerifyOptions, oneShotHasher } from "../../shared/evidence/node-verify.ts";
+import { nodeVerifyOptions } from "../../shared/evidence/node-verify.ts";
 import { CompactRange, nobleHasher } from "../../shared/evidence/merkle.ts";
 import { verifyBundle } from "../../shared/evidence/verify.ts";
 import { toHex } from "../../shared/hex.ts";
@@ -8,41 +8,35 @@ import { syntheticBundle } from "../support/synthetic-bundle.ts";
 
 const enc = new TextEncoder();
 
-function linesOf(jsonl: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let at = 0, nl = jsonl.indexOf(0x0a); nl !== -1; at = nl + 1, nl = jsonl.indexOf(0x0a, at)) out.push(jsonl.subarray(at, nl));
-  return out;
-}
-
 describe("node verification path", () => {
-  it("hashes leaves and nodes exactly as RFC 6962 (noble), for empty, non-ASCII and long lines", () => {
-    const text = ["", "{}", '{"msg":"naïve café ✓ 日本 🔥"}', "x".repeat(100_000), "\u0000"].join("\n") + "\n";
-    // A view into a larger buffer: offsets must be taken relative to it.
-    const backing = new Uint8Array(enc.encode("PAD" + text));
-    const jsonl = backing.subarray(3);
-    const lines = linesOf(jsonl);
-    expect(lines).toHaveLength(5);
-    const fast = leafHashes(jsonl, lines).map((h) => toHex(h));
-    expect(fast).toEqual(lines.map((l) => toHex(nobleHasher.leaf(l))));
-    for (const l of lines) expect(toHex(oneShotHasher.leaf(l))).toBe(toHex(nobleHasher.leaf(l)));
-    const a = nobleHasher.leaf(lines[1]!), b = nobleHasher.leaf(lines[2]!);
-    expect(toHex(oneShotHasher.node(a, b))).toBe(toHex(nobleHasher.node(a, b)));
-    // The original text is left as it was (the copy gets the 0x00 prefixes).
-    expect(new TextDecoder().decode(jsonl)).toBe(text);
+  it("appends lines exactly as RFC 6962 per-line hashing does, from any starting size, for empty, non-ASCII and long lines", () => {
+    const lines = ["", "{}", '{"msg":"naïve café ✓ 日本 🔥"}', "x".repeat(100_000), "\u0000", "y".repeat(55), "z".repeat(56)];
+    // A view into a larger buffer, as a line range of a bundle is.
+    const backing = enc.encode("PAD" + lines.join("\n") + "\n");
+    const text = backing.subarray(3);
+    for (const start of [0, 1, 5, 8]) {
+      const seed = new CompactRange(0, [], nobleHasher);
+      for (let i = 0; i < start; i++) seed.append(enc.encode(`seed ${i}`));
+      const fast = seed.clone();
+      nodeVerifyOptions().appendLines(fast, text);
+      const slow = seed.clone();
+      for (const l of lines) slow.append(enc.encode(l));
+      expect(fast.size).toBe(start + lines.length);
+      expect(toHex(fast.root())).toBe(toHex(slow.root()));
+    }
+    expect(() => nodeVerifyOptions().appendLines(new CompactRange(0, [], nobleHasher), enc.encode("no newline"))).toThrow(/newline/);
   });
 
-  it("the thread computes the same leaves as the caller's thread, and the same root", async () => {
-    const bundle = await syntheticBundle(25_000, (seq) => JSON.stringify({ seq, note: seq % 7 === 0 ? "ünïcode" : "ascii" }));
-    const lines = linesOf(bundle.jsonl);
-    const onThread = await leafHashesOnThread(bundle.jsonl, lines);
-    const here = leafHashes(bundle.jsonl, lines);
-    expect(onThread.length).toBe(25_000);
-    for (const i of [0, 1, 12_345, 24_999]) expect(toHex(onThread[i]!)).toBe(toHex(here[i]!));
-    const t1 = new CompactRange(0, [], oneShotHasher);
-    const t2 = new CompactRange(0, [], nobleHasher);
-    onThread.forEach((h) => t1.appendLeafHash(h));
-    lines.forEach((l) => t2.append(l));
-    expect(toHex(t1.root())).toBe(toHex(t2.root()));
+  it("past the 16 MiB slice: the same root as per-line hashing", () => {
+    const line = "a".repeat(999);
+    const n = 20_000; // ~20 MB
+    const text = enc.encode((line + "\n").repeat(n));
+    const fast = new CompactRange(0, [], nobleHasher);
+    nodeVerifyOptions().appendLines(fast, text);
+    const slow = new CompactRange(0, [], nodeVerifyOptions().hasher);
+    const bytes = enc.encode(line);
+    for (let i = 0; i < n; i++) slow.append(bytes);
+    expect(toHex(fast.root())).toBe(toHex(slow.root()));
   });
 
   it("verifyBundle with the node options accepts an untouched bundle and catches an edited line the digests do not", async () => {
