@@ -4,6 +4,7 @@ import { nodeVerifyOptions } from "../../shared/evidence/node-verify.ts";
 import { CompactRange, nobleHasher } from "../../shared/evidence/merkle.ts";
 import { verifyBundle } from "../../shared/evidence/verify.ts";
 import { toHex } from "../../shared/hex.ts";
+import { generateSigningKey } from "../../shared/evidence/signing-keys.ts";
 import { syntheticBundle } from "../support/synthetic-bundle.ts";
 
 const enc = new TextEncoder();
@@ -49,5 +50,23 @@ describe("node verification path", () => {
     expect(bad).toMatchObject({ ok: false, code: "merkle_mismatch" });
     const portable = await verifyBundle({ records: edited.records, statement: edited.statement }, { jwks: edited.jwks });
     expect(portable.code).toBe("merkle_mismatch");
+  });
+
+  it("checks a previous bundle that ends inside this one at the split, like the portable path", async () => {
+    const jwk = await generateSigningKey();
+    const rts = Date.now();
+    const record = (seq: number) => JSON.stringify({ seq });
+    const earlier = await syntheticBundle(300, record, undefined, { rts, jwk, bundleId: "evidence-a" });
+    const later = await syntheticBundle(1000, record, undefined, { rts, jwk, bundleId: "evidence-b", previous: earlier });
+    // Signed and named as the previous bundle, but of a different log: its root at 300 differs.
+    const forked = await syntheticBundle(300, (seq) => JSON.stringify({ seq, other: true }), undefined, { rts, jwk, bundleId: "evidence-a" });
+    const laterOfForked = await syntheticBundle(1000, record, undefined, { rts, jwk, bundleId: "evidence-b", previous: forked });
+    for (const options of [nodeVerifyOptions(), {}]) {
+      const ok = await verifyBundle({ records: later.records, statement: later.statement }, { jwks: later.jwks, previous: { statement: earlier.statement }, ...options });
+      expect(ok).toMatchObject({ ok: true });
+      expect(ok.checks.at(-1)).toMatch(/^continues /);
+      const broken = await verifyBundle({ records: laterOfForked.records, statement: laterOfForked.statement }, { jwks: later.jwks, previous: { statement: forked.statement }, ...options });
+      expect(broken.code).toBe("chain_break");
+    }
   });
 });

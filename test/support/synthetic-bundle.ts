@@ -18,20 +18,26 @@ export interface SyntheticBundle {
   statement: string;
   jwks: { keys: unknown[] };
   jsonl: Uint8Array;
+  bundle_id: string;
+  /** SHA-256 of the statement (the DSSE payload), as the next bundle's `previous` names it. */
+  statement_sha256: string;
 }
 
 async function sha256Hex(b: Uint8Array): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", b as Uint8Array<ArrayBuffer>));
 }
 
-export async function syntheticBundle(n: number, recordJcs: (seq: number, rts: number) => string, edit?: (seq: number, line: string) => string): Promise<SyntheticBundle> {
-  const jwk = await generateSigningKey();
+export async function syntheticBundle(
+  n: number, recordJcs: (seq: number, rts: number) => string, edit?: (seq: number, line: string) => string,
+  opts: { rts?: number; jwk?: Awaited<ReturnType<typeof generateSigningKey>>; bundleId?: string; previous?: SyntheticBundle } = {},
+): Promise<SyntheticBundle> {
+  const jwk = opts.jwk ?? (await generateSigningKey());
   const kid = await jwkThumbprint(jwk);
   const key = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x: jwk.x, d: jwk.d }, { name: "Ed25519" }, false, ["sign"]);
   const enc = new TextEncoder();
   const tree = new CompactRange(0, [], nodeHasher);
   const parts: string[] = [];
-  const rts = Date.now();
+  const rts = opts.rts ?? Date.now();
   for (let seq = 0; seq < n; seq++) {
     const line = storedLine("web", seq, rts, { ts: rts - 1000, source: "http", recordJcs: recordJcs(seq, rts) });
     tree.append(enc.encode(line));
@@ -41,13 +47,17 @@ export async function syntheticBundle(n: number, recordJcs: (seq: number, rts: n
   const gz = gzipSync(jsonl, { level: 6 });
   const empty = new CompactRange(0, [], nodeHasher);
   const predicate: EvidencePredicate = {
-    tenant: "synthetic", asset: "web", bundle_id: "evidence-synthetic", created_at: new Date(rts).toISOString(),
+    tenant: "synthetic", asset: "web", bundle_id: opts.bundleId ?? "evidence-synthetic", created_at: new Date(rts).toISOString(),
     window: { since: new Date(rts).toISOString(), until: new Date(rts).toISOString(), since_seconds: 0 },
     records: { first_seq: 0, end_seq: n, count: n, bytes_uncompressed: jsonl.byteLength },
     merkle: { alg: MERKLE_ALG, tree_size_before: 0, root_before: toHex(empty.root()), frontier_before: [], tree_size_after: n, root_after: toHex(tree.root()) },
-    previous: null, buffer: { oldest_seq_available: 0, truncated: false, evicted_total: 0 }, producer: { service: "synthetic", version: "0" },
+    previous: opts.previous ? { bundle_id: opts.previous.bundle_id, statement_sha256: opts.previous.statement_sha256 } : null, buffer: { oldest_seq_available: 0, truncated: false, evicted_total: 0 }, producer: { service: "synthetic", version: "0" },
   };
   const statement = buildStatement(await sha256Hex(gz), await sha256Hex(jsonl), predicate);
-  const envelope = await signEnvelope(PAYLOAD_TYPE, statementBytes(statement), { kid, key });
-  return { records: new Uint8Array(gz), statement: JSON.stringify(envelope), jwks: { keys: [publicJwk(jwk)] }, jsonl };
+  const payload = statementBytes(statement);
+  const envelope = await signEnvelope(PAYLOAD_TYPE, payload, { kid, key });
+  return {
+    records: new Uint8Array(gz), statement: JSON.stringify(envelope), jwks: { keys: [publicJwk(jwk)] }, jsonl,
+    bundle_id: predicate.bundle_id, statement_sha256: await sha256Hex(payload),
+  };
 }
