@@ -1,6 +1,7 @@
 /** RFC 8785 canonicalisation, and the stored-line builder that must agree with it. */
 import { describe, expect, it } from "vitest";
-import { canonicalize } from "../../shared/evidence/jcs.ts";
+import fc from "fast-check";
+import { canonicalize, canonicalizeWalk } from "../../shared/evidence/jcs.ts";
 import { isoMillis, storedLine, storedLines, type PreparedEvent } from "../../shared/events.ts";
 
 describe("canonicalize (RFC 8785)", () => {
@@ -26,6 +27,29 @@ describe("canonicalize (RFC 8785)", () => {
     const parsed = JSON.parse('{"__proto__":{"polluted":1},"a":1}');
     expect(canonicalize(parsed)).toBe('{"__proto__":{"polluted":1},"a":1}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("the fast path (sorted copy, one JSON.stringify) equals the reference walk on any JSON value", () => {
+    // Keys that stress ordering: array indexes ("10" before "2" in JCS), near-indexes, __proto__, astral and control characters.
+    const key = fc.oneof(fc.string(), fc.constantFrom("0", "1", "2", "10", "01", "-1", "4294967295", "1e3", "__proto__", "toJSON", "\ud83d\ude00", "\u2028", ""));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(key, tie("value"), { maxKeys: 6 })),
+    })).value;
+    fc.assert(fc.property(json, (v) => {
+      // Through JSON.parse, as records arrive (it makes __proto__ an own key).
+      const parsed = JSON.parse(JSON.stringify(v));
+      expect(canonicalize(parsed)).toBe(canonicalizeWalk(parsed));
+    }), { numRuns: 2000 });
+  });
+
+  it("takes the reference walk for objects a copy cannot hold in order, and refuses what JSON cannot say", () => {
+    expect(canonicalize(JSON.parse('{"b":1,"10":2,"2":3,"a":{"1":true}}'))).toBe('{"10":2,"2":3,"a":{"1":true},"b":1}');
+    expect(canonicalize({ when: new Date(0) })).toBe(canonicalizeWalk({ when: new Date(0) }));
+    expect(canonicalize({ a: undefined, b: 1 })).toBe('{"b":1}');
+    expect(() => canonicalize([1, undefined])).toThrow(TypeError);
+    expect(() => canonicalize({ n: Number.NaN })).toThrow(/non-finite/);
+    expect(() => canonicalize({ f: () => 1 })).toThrow(TypeError);
+    expect(() => canonicalize(1n)).toThrow(TypeError);
   });
 });
 

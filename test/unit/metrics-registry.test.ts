@@ -71,6 +71,14 @@ describe("acceptedBySource", () => {
     const counts = acceptedBySource({ events, outcomes: [{ asset: "a", accepted: 2 }, { asset: "b", accepted: 0 }] });
     expect(Object.fromEntries(counts)).toEqual({ "azure.eventhub": 1, "azure.eventgrid": 1 });
   });
+
+  it("all stored: one source counts every event, mixed sources count each", () => {
+    const one = [{ asset: "a", source: "http" }, { asset: "b", source: "http" }] as const;
+    expect(Object.fromEntries(acceptedBySource({ events: one, outcomes: [{ asset: "a", accepted: 1 }, { asset: "b", accepted: 1 }] }))).toEqual({ http: 2 });
+    const mixed = [{ asset: "a", source: "http" }, { asset: "a", source: "otlp" }] as const;
+    expect(Object.fromEntries(acceptedBySource({ events: mixed, outcomes: [{ asset: "a", accepted: 2 }] }))).toEqual({ http: 1, otlp: 1 });
+    expect(acceptedBySource({ events: [], outcomes: [] }).size).toBe(0);
+  });
 });
 
 const METRICS: AssetMetrics = {

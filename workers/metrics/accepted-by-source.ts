@@ -11,6 +11,16 @@ export interface IngestedBatch {
 }
 
 export function acceptedBySource(batch: IngestedBatch): Map<EventSource, number> {
+  // The common case, cheaply: every event stored, all from one source (one connector per request).
+  const { events, outcomes } = batch;
+  let stored = 0;
+  for (const o of outcomes) stored += o.accepted;
+  if (events.length > 0 && stored === events.length) {
+    const source = events[0]!.source;
+    let one = true;
+    for (let i = 1; i < events.length && one; i++) one = events[i]!.source === source;
+    if (one) return new Map([[source, stored]]);
+  }
   const left = new Map(batch.outcomes.map((o) => [o.asset, o.accepted]));
   const counts = new Map<EventSource, number>();
   for (const ev of batch.events) {
