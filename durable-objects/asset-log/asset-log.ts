@@ -884,7 +884,9 @@ export class AssetLog extends DurableObject<Env> {
     try {
       return this.ctx.storage.transactionSync(fn);
     } catch (e) {
+      // What the rolled-back writes had cached is not stored: reload it on next use.
       this.#metaCache.clear();
+      this.#rollups.discard();
       throw e;
     }
   }

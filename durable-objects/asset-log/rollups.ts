@@ -42,7 +42,7 @@ export class RollupStore {
     const minute = Math.floor(rts / MINUTE_MS) * MINUTE_MS;
     let rows = 0;
     if (minute !== this.#minute) {
-      rows += this.fold();
+      rows += this.#flush();
       this.#minute = minute;
       this.#current = this.#read(minute) ?? new Rollup();
     }
@@ -54,8 +54,17 @@ export class RollupStore {
     return { delta: JSON.stringify(delta), rows };
   }
 
-  /** Write the in-memory minute's row if it holds unfolded deltas; returns rows written. */
+  /**
+   * Write the newest minute's row if it holds unfolded deltas; returns rows written. Loads first:
+   * a new instance's first act may be a trim, and the deltas of the chunks it deletes must be
+   * in a minute row before they go.
+   */
   fold(): number {
+    this.#load();
+    return this.#flush();
+  }
+
+  #flush(): number {
     if (this.#current === null || this.#through === this.#folded) return 0;
     const rows = this.#write(this.#minute, this.#current, this.#through);
     this.#folded = this.#through;
@@ -90,7 +99,7 @@ export class RollupStore {
   /** Delete the minutes before `beforeMs` (summary retention); returns rows deleted. */
   dropBefore(beforeMs: number): number {
     this.#load();
-    this.fold();
+    this.#flush();
     if (this.#minute < beforeMs) this.discard();
     return this.#sql.exec("DELETE FROM rollups WHERE minute < ?", beforeMs).rowsWritten;
   }
@@ -115,7 +124,7 @@ export class RollupStore {
     for (const d of deltas) {
       const minute = Math.floor(d.rts / MINUTE_MS) * MINUTE_MS;
       if (minute !== this.#minute) {
-        this.fold();
+        this.#flush();
         this.#minute = minute;
         this.#current = this.#read(minute) ?? new Rollup();
       }

@@ -86,6 +86,21 @@ describe("rollups folded lazily", () => {
     expect(await summary(ref)).toEqual(expected(n));
   });
 
+  it("a new instance whose first act is the trim alarm folds the deltas before deleting their chunks", async () => {
+    // Found in review: fold() on an instance that had not loaded the rollups wrote nothing, and the trim lost the counts.
+    const ref = { tenant: "t1", asset: "lazy-evict-trim", ring: { max_lines: 100, max_seconds: 21_600 } };
+    const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
+    for (let i = 0; i < 5; i++) await stub.append(ref, events(50, 50 * i));
+    expect(await summary(ref)).toEqual(expected(250));
+    await evictDurableObject(stub);
+    await runDurableObjectAlarm(stub);
+    const chunks = await runInDurableObject(stub, (_o: AssetLog, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM chunks").one().n);
+    expect(chunks).toBeLessThan(5);
+    expect(await summary(ref)).toEqual(expected(250));
+    await evictDurableObject(stub);
+    expect(await summary(ref)).toEqual(expected(250));
+  });
+
   it("a rolled-back append leaves the summary as it was", async () => {
     const ref = { tenant: "t1", asset: "lazy-rollback", ring: { max_lines: 1000, max_seconds: 21_600 } };
     const stub = env.ASSET_LOG.getByName(assetObjectName(ref.tenant, ref.asset));
