@@ -565,6 +565,12 @@ export class AssetLog extends DurableObject<Env> {
     if (storedIncident || rules.incident) {
       const incident = newerIncident(storedIncident, rules.incident);
       if (incident !== rules.incident) rules = { ...rules, incident };
+      // The incident being sealed changed (extended, ended): its closing bundle names the newest version.
+      const sealing = incident ? this.#meta("incident_seal") : undefined;
+      if (incident && sealing) {
+        const state = JSON.parse(sealing) as IncidentSealState;
+        if (state.incident.id === incident.id && state.incident.updated_at < incident.updated_at) this.#setMeta("incident_seal", JSON.stringify({ ...state, incident }));
+      }
     }
     const json = JSON.stringify(rules);
     let rows = 0;
@@ -630,11 +636,12 @@ export class AssetLog extends DurableObject<Env> {
         if (st === null) this.#deleteMeta("incident_seal");
         else this.#setMeta("incident_seal", JSON.stringify(st));
       },
-      seal: async (incident) => {
-        const run = this.#sealing.then(() => this.#seal(ref, "continue", incident));
+      seal: async (incident, from) => {
+        const run = this.#sealing.then(() => this.#seal(ref, "continue", incident, from));
         this.#sealing = run.catch(() => undefined);
         const res = await run;
-        return res.ok ? null : `${res.error.code}${"detail" in res.error && res.error.detail ? `: ${res.error.detail}` : ""}`;
+        if (!res.ok) return { ok: false, error: `${res.error.code}${"detail" in res.error && res.error.detail ? `: ${res.error.detail}` : ""}` };
+        return { ok: true, end: res.value.empty ? null : res.value.bundle.end_seq };
       },
       logFailure: (incident, error, givingUp) => log.error("IncidentSealFailed", { tenant, asset, incident: incident.id, error: error.slice(0, 300), giving_up: givingUp }),
     }, rules.incident ?? null, now);
@@ -645,8 +652,11 @@ export class AssetLog extends DurableObject<Env> {
     return raw ? (JSON.parse(raw) as [string, string]) : ["", ""];
   }
 
-  /** `incident`: the one the bundle is sealed under (the incident step's seals); else the active one, if any. */
-  async #seal(ref: AssetRef, since: Since, sealedUnder?: Incident): Promise<SealResult> {
+  /**
+   * `sealedUnder`: the incident the bundle is sealed under (the incident step's seals), else the
+   * active one, if any; `continueFrom`: where "continue" starts instead of the last bundle's end.
+   */
+  async #seal(ref: AssetRef, since: Since, sealedUnder?: Incident, continueFrom?: number): Promise<SealResult> {
     const keys = await this.#keys();
     if (!keys.ok) return { ok: false, error: { code: "signing_unavailable", detail: keys.error } };
     const store = evidenceStoreFor(ref.store, storeDeps(this.env));
@@ -663,7 +673,7 @@ export class AssetLog extends DurableObject<Env> {
     let truncated: boolean;
     if (since === "continue") {
       // From where the asset's last bundle ended, so consecutive bundles continue each other exactly.
-      const prevEnd = this.#sql.exec<{ end_seq: number }>("SELECT end_seq FROM bundles ORDER BY rowid DESC LIMIT 1").toArray()[0]?.end_seq;
+      const prevEnd = continueFrom ?? this.#sql.exec<{ end_seq: number }>("SELECT end_seq FROM bundles ORDER BY rowid DESC LIMIT 1").toArray()[0]?.end_seq;
       first = Math.max(win.start, prevEnd ?? 0);
       windowSinceMs = this.#rtsOf(first) ?? now;
       // Lines after the last bundle were lost if the buffer no longer reaches back to its end.

@@ -12,6 +12,11 @@ export interface IncidentSealState {
   next_seal_at: number;
   /** Seals made under this incident (for logs and tests). */
   seals: number;
+  /**
+   * Where this incident's last bundle ended: the next continues from there, so a bundle asked for
+   * meanwhile with a shorter window (GET evidence?since=60) cannot leave a gap between them.
+   */
+  sealed_to?: number;
   failures: number;
   last_error?: string;
 }
@@ -20,8 +25,11 @@ export interface IncidentSealDeps {
   asset: string;
   state: () => IncidentSealState | null;
   saveState: (s: IncidentSealState | null) => void;
-  /** Seal from the end of the last bundle, naming `incident` in the predicate. Error text on failure. */
-  seal: (incident: Incident) => Promise<string | null>;
+  /**
+   * Seal from `from` (absent: the end of the asset's last bundle) to the newest line, naming
+   * `incident` in the predicate: where the bundle ended (null: nothing to seal), or the error.
+   */
+  seal: (incident: Incident, from: number | undefined) => Promise<{ ok: true; end: number | null } | { ok: false; error: string }>;
   logFailure: (incident: Incident, error: string, givingUp: boolean) => void;
 }
 
@@ -44,12 +52,14 @@ export async function incidentStep(deps: IncidentSealDeps, incident: Incident | 
       if (state.incident.updated_at !== incident.updated_at) deps.saveState({ ...state, incident });
       return Math.min(state.next_seal_at, incident.until);
     }
-    const error = await deps.seal(incident);
+    const res = await deps.seal(incident, state?.sealed_to);
+    const error = res.ok ? null : res.error;
+    const sealedTo = res.ok ? res.end ?? state?.sealed_to : state?.sealed_to;
     const seals = (state?.seals ?? 0) + (error === null ? 1 : 0);
     const failures = error === null ? 0 : (state?.failures ?? 0) + 1;
     if (error !== null) deps.logFailure(incident, error, false);
     const next = error === null ? now + INCIDENT_SEAL_INTERVAL_MS : now + INCIDENT_SEAL_RETRY_MS;
-    deps.saveState({ incident, next_seal_at: next, seals, failures, ...(error !== null ? { last_error: error } : {}) });
+    deps.saveState({ incident, next_seal_at: next, seals, failures, ...(sealedTo !== undefined ? { sealed_to: sealedTo } : {}), ...(error !== null ? { last_error: error } : {}) });
     return Math.min(next, incident.until);
   }
   if (!state) return null;
@@ -60,7 +70,8 @@ export async function incidentStep(deps: IncidentSealDeps, incident: Incident | 
 
 /** Seal the incident's end; null once done (or given up), else when to try again. */
 async function finalSeal(deps: IncidentSealDeps, state: IncidentSealState, now: number): Promise<number | null> {
-  const error = await deps.seal(state.incident);
+  const res = await deps.seal(state.incident, state.sealed_to);
+  const error = res.ok ? null : res.error;
   if (error === null) {
     deps.saveState(null);
     return null;

@@ -210,7 +210,7 @@ export class Tenant extends DurableObject<Env> {
    * Start the tenant's incident, or change the active one (its id and start are kept; `until`
    * becomes now + ttl). Recorded in the audit log with who, why and until.
    */
-  async startIncident(req: IncidentRequest, actor: string): Promise<Res<{ incident: Incident; config: TenantConfig; started: boolean }>> {
+  async startIncident(req: IncidentRequest, actor: string): Promise<Res<{ incident: Incident; previous: Incident | null; config: TenantConfig; started: boolean }>> {
     const row = this.#row();
     if (!row) return fail("tenant_not_found");
     const now = Date.now();
@@ -233,11 +233,11 @@ export class Tenant extends DurableObject<Env> {
         reason: incident.reason, until: new Date(incident.until).toISOString(), assets: incident.assets, ring_factor: incident.ring_factor,
       });
     });
-    return { ok: true, value: { incident, config: effectiveConfig(this.#row()!), started: !active } };
+    return { ok: true, value: { incident, previous: current, config: effectiveConfig(this.#row()!), started: !active } };
   }
 
   /** End the active incident now (it would otherwise end at its `until`). */
-  async endIncident(actor: string): Promise<Res<{ incident: Incident; config: TenantConfig }>> {
+  async endIncident(actor: string): Promise<Res<{ incident: Incident; previous: Incident; config: TenantConfig }>> {
     const row = this.#row();
     if (!row) return fail("tenant_not_found");
     const now = Date.now();
@@ -248,7 +248,7 @@ export class Tenant extends DurableObject<Env> {
       this.#sql.exec("UPDATE tenant SET incident = ?", JSON.stringify(incident));
       this.#audit(actor, "incident.end", incident.id, { reason: incident.reason, started_at: new Date(incident.started_at).toISOString() });
     });
-    return { ok: true, value: { incident, config: effectiveConfig(this.#row()!) } };
+    return { ok: true, value: { incident, previous: current, config: effectiveConfig(this.#row()!) } };
   }
 
   /** The current or most recent incident (null: never had one). */

@@ -183,7 +183,9 @@ describe("incident mode: the assets", () => {
     at(t0 + 3 * 3600_000 + 1000);
     await runDurableObjectAlarm(stub);
     list = await bundles(key, "web");
-    expect(list.map((b) => [b.first_seq, b.end_seq])).toEqual([[0, 8], [8, 38], [38, 40], [40, 45]]);
+    // The closing bundle continues from the incident's own last bundle (38), overlapping the one asked for
+    // meanwhile: a shorter window asked for by a client can never leave lines of the incident unsealed.
+    expect(list.map((b) => [b.first_seq, b.end_seq])).toEqual([[0, 8], [8, 38], [38, 40], [38, 45]]);
     expect(list[3]!.predicate.incident).toEqual(named);
     at(t0 + 5 * 3600_000);
     await runDurableObjectAlarm(stub);
@@ -219,5 +221,51 @@ describe("incident mode: the assets", () => {
     const stale: AssetRef = { tenant: "inc-end", asset: "a", ring: RING, rules: assetRules(env, configBefore) };
     await stub.append(stale, Array.from({ length: 30 }, (_, i) => ({ ts: Date.now(), source: "http" as const, recordJcs: `{"i":${i}}` })));
     expect((await stub.stats(stale)).size).toBe(10);
+  });
+
+  it("narrowing the listed assets tells the dropped ones: their bounds fall back and they seal their close", async () => {
+    const key = await tenantWithKey("inc-narrow", { ring_buffer: RING });
+    await send(key, "a", 5);
+    await send(key, "b", 5);
+    const started = await admin("/v1/admin/tenants/inc-narrow/incident", "POST", { reason: "both", assets: ["a", "b"] });
+    expect(await started.json()).toMatchObject({ assets_notified: 2 });
+    await runDurableObjectAlarm(stubOf("inc-narrow", "a"));
+    await send(key, "a", 30, 5);
+    expect(await bufferSize("inc-narrow", "a")).toBe(35);
+    const narrowed = await admin("/v1/admin/tenants/inc-narrow/incident", "POST", { reason: "only b now", assets: ["b"] });
+    expect(narrowed.status).toBe(200);
+    // Both told: b is still in it, a was dropped.
+    expect(await narrowed.json()).toMatchObject({ assets_notified: 2, incident: { assets: ["b"] } });
+    await runDurableObjectAlarm(stubOf("inc-narrow", "a"));
+    expect(await bufferSize("inc-narrow", "a")).toBe(10);
+    const list = await bundles(key, "a");
+    expect(list.map((b) => [b.first_seq, b.end_seq])).toEqual([[0, 5], [5, 35]]);
+    expect(list[1]!.predicate.incident).toMatchObject({ reason: "only b now" });
+    // No more seals for a while the incident goes on for b.
+    at(Date.now() + 2 * 3_600_000);
+    await send(key, "a", 3, 35);
+    await runDurableObjectAlarm(stubOf("inc-narrow", "a"));
+    expect(await bundles(key, "a")).toHaveLength(2);
+  });
+
+  it("ended and replaced before the asset's alarm ran: the close names the ended version, then the new one starts", async () => {
+    const key = await tenantWithKey("inc-replace", { ring_buffer: RING });
+    await send(key, "a", 4);
+    const first = ((await (await admin("/v1/admin/tenants/inc-replace/incident", "POST", { reason: "first" })).json()) as { incident: { id: string } }).incident;
+    const stub = stubOf("inc-replace", "a");
+    await runDurableObjectAlarm(stub);
+    await send(key, "a", 2, 4);
+    expect((await admin("/v1/admin/tenants/inc-replace/incident", "DELETE")).status).toBe(200);
+    const second = ((await (await admin("/v1/admin/tenants/inc-replace/incident", "POST", { reason: "second" })).json()) as { incident: { id: string } }).incident;
+    expect(second.id).not.toBe(first.id);
+    await runDurableObjectAlarm(stub);
+    const list = await bundles(key, "a");
+    expect(list.map((b) => [b.first_seq, b.end_seq, b.predicate.incident?.id])).toEqual([[0, 4, first.id], [4, 6, first.id]]);
+    expect(list[1]!.predicate.incident.ended_at).toEqual(expect.any(String));
+    // The new incident's start seal had nothing new to hold; its first hourly seal does.
+    await send(key, "a", 1, 6);
+    at(Date.now() + 3_601_000);
+    await runDurableObjectAlarm(stub);
+    expect((await bundles(key, "a")).map((b) => b.predicate.incident?.id)).toEqual([first.id, first.id, second.id]);
   });
 });

@@ -42,19 +42,22 @@ describe("incident sealing step", () => {
   function harness(sealErrors: (string | null)[]) {
     let state: IncidentSealState | null = null;
     const sealed: string[] = [];
+    const froms: (number | undefined)[] = [];
     const failures: boolean[] = [];
     const deps = {
       asset: "a",
       state: () => state,
       saveState: (s: IncidentSealState | null) => void (state = s),
-      seal: async (inc: Incident) => {
+      seal: async (inc: Incident, from: number | undefined) => {
         const e = sealErrors.shift() ?? null;
-        if (e === null) sealed.push(inc.id);
-        return e;
+        froms.push(from);
+        if (e !== null) return { ok: false as const, error: e };
+        sealed.push(inc.id);
+        return { ok: true as const, end: 10 * sealed.length };
       },
       logFailure: (_: Incident, __: string, givingUp: boolean) => void failures.push(givingUp),
     };
-    return { deps, sealed, failures, state: () => state };
+    return { deps, sealed, failures, froms, state: () => state };
   }
 
   it("seals at start, hourly, and at the end; then stops", async () => {
@@ -68,6 +71,8 @@ describe("incident sealing step", () => {
     expect(await incidentStep(h.deps, inc, T + 2.5 * INCIDENT_SEAL_INTERVAL_MS)).toBe(inc.until);
     expect(await incidentStep(h.deps, inc, inc.until)).toBeNull();
     expect(h.sealed).toHaveLength(4);
+    // Each seal continues from where this incident's previous bundle ended, not from any later bundle.
+    expect(h.froms).toEqual([undefined, 10, 20, 30]);
     expect(h.state()).toBeNull();
     expect(await incidentStep(h.deps, inc, inc.until + 1)).toBeNull();
     expect(h.sealed).toHaveLength(4);

@@ -19,8 +19,11 @@ import { log } from "../log.ts";
 
 export const incidents = new Hono<AppEnv>();
 
-/** A tenant-wide incident tells at most this many assets at once (in asset-id order); others learn with their next append. */
-export const INCIDENT_NOTIFY_MAX_ASSETS = 1000;
+/**
+ * A tenant-wide incident tells at most this many assets at once (in asset-id order); others learn
+ * with their next append. Bounded so one admin request stays well inside the Workers subrequest limit.
+ */
+export const INCIDENT_NOTIFY_MAX_ASSETS = 500;
 const NOTIFY_CONCURRENCY = 8;
 const INDEX_PAGE = 500;
 
@@ -32,9 +35,14 @@ function tenantOf(c: Context<AppEnv>): string {
 
 const stubOf = (c: Context<AppEnv>, tenant: string) => c.env.TENANT.getByName(tenantObjectName(tenant));
 
-/** The assets the incident applies to that exist, as far as the index knows (bounded). */
-async function affectedAssets(c: Context<AppEnv>, tenant: string, incident: Incident): Promise<{ assets: string[]; more: boolean }> {
-  if (incident.assets !== null) return { assets: incident.assets, more: false };
+/**
+ * The assets to tell, as far as the index knows (bounded): those of the incident, and, when it
+ * changed an incident in force (same id), those of the version before, so an asset it no longer
+ * lists stops its raised bounds and seals its close too.
+ */
+async function affectedAssets(c: Context<AppEnv>, tenant: string, incident: Incident, previous: Incident | null): Promise<{ assets: string[]; more: boolean }> {
+  const before = previous && previous.id === incident.id ? previous.assets : [];
+  if (incident.assets !== null && before !== null) return { assets: [...new Set([...before, ...incident.assets])].sort(), more: false };
   const out: string[] = [];
   let cursor: string | undefined;
   do {
@@ -66,9 +74,9 @@ async function notifyAssets(c: Context<AppEnv>, tenant: string, config: TenantCo
   return notified;
 }
 
-async function answer(c: Context<AppEnv>, tenant: string, incident: Incident, config: TenantConfig) {
+async function answer(c: Context<AppEnv>, tenant: string, incident: Incident, previous: Incident | null, config: TenantConfig) {
   forgetTenant(tenant);
-  const { assets, more } = await affectedAssets(c, tenant, incident);
+  const { assets, more } = await affectedAssets(c, tenant, incident, previous);
   const notified = await notifyAssets(c, tenant, config, assets);
   return { incident: incidentView(incident, Date.now()), assets_notified: notified, assets_pending_next_append: more };
 }
@@ -84,7 +92,7 @@ incidents.post("/v1/admin/tenants/:tenant/incident", requireTenantAdmin, async (
   if (!req.ok) throw new ApiError("unprocessable", "The incident is invalid.", { errors: req.errors });
   const res = await stubOf(c, tenant).startIncident(req.value, c.get("actor"));
   if (!res.ok) throw new ApiError("not_found", "No such tenant.");
-  return c.json(await answer(c, tenant, res.value.incident, res.value.config), res.value.started ? 201 : 200);
+  return c.json(await answer(c, tenant, res.value.incident, res.value.previous, res.value.config), res.value.started ? 201 : 200);
 });
 
 incidents.get("/v1/admin/tenants/:tenant/incident", requireTenantAdmin, async (c) => {
@@ -98,5 +106,5 @@ incidents.delete("/v1/admin/tenants/:tenant/incident", requireTenantAdmin, async
   const tenant = tenantOf(c);
   const res = await stubOf(c, tenant).endIncident(c.get("actor"));
   if (!res.ok) throw new ApiError("not_found", res.error.code === "no_active_incident" ? "No incident is active." : "No such tenant.");
-  return c.json(await answer(c, tenant, res.value.incident, res.value.config));
+  return c.json(await answer(c, tenant, res.value.incident, res.value.previous, res.value.config));
 });

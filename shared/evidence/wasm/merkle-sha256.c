@@ -141,10 +141,14 @@ static double size; /* a JS number: sizes stay below 2^53 */
 
 EXPORT("range") uint8_t *range_ptr(void) { return range; }
 
+static uint32_t grouped; /* leaf hashes queued in `group`, not yet folded into the frontier */
+
 /* Start from a frontier of `n` leaves whose hashes the caller wrote at range(). */
 EXPORT("reset") void reset(double n) {
   size = n;
   depth = 0;
+  /* A call that trapped part-way must not leave its queued leaves to the next append. */
+  grouped = 0;
   for (uint64_t x = (uint64_t)n; x; x >>= 1) depth += (uint32_t)(x & 1);
 }
 
@@ -153,7 +157,6 @@ EXPORT("size") double size_of(void) { return size; }
 /* Leaves are folded in groups: a group's nodes are hashed level by level, four at a time. */
 #define GROUP 256
 static uint8_t group[GROUP * 32];
-static uint32_t grouped;
 static uint8_t level_a[(GROUP / 2 + 2) * 32], level_b[(GROUP / 2 + 2) * 32];
 
 /* node = SHA-256(0x01 || left || right) for `n` pairs, four per call where it can. */
