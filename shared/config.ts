@@ -8,6 +8,11 @@ export { decodeTenantConfig, type TenantConfig } from "./tenant-config.ts";
 export interface RingConfig {
   max_lines: number;
   max_seconds: number;
+  /**
+   * Internal, never configured: the window does not start below this seq. Incident mode sets it
+   * when it raises the bounds, so lines already evicted do not come back (evictions stay monotonic).
+   */
+  floor_seq?: number;
 }
 
 export interface RetentionDays {

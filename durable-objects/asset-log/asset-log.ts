@@ -559,12 +559,19 @@ export class AssetLog extends DurableObject<Env> {
   /** The rules an append carries, recorded (when changed) for the alarm's use. */
   #rules(ref: AssetRef): [AssetRules, number] {
     let rules = ref.rules ?? DEFAULT_ASSET_RULES;
+    let rows = 0;
     // An edge isolate's cached config may carry an older version of the incident than one already seen.
     const stored = this.#meta("rules");
     const storedIncident = stored ? (JSON.parse(stored) as AssetRules).incident : undefined;
     if (storedIncident || rules.incident) {
       const incident = newerIncident(storedIncident, rules.incident);
       if (incident !== rules.incident) rules = { ...rules, incident };
+      // Raised bounds must not bring back lines already evicted: the window keeps the start it has now.
+      const now = Math.max(Date.now(), this.#head.lastRts);
+      if (incident && incidentActive(incident, ref.asset, now) && JSON.parse(this.#meta("incident_floor") ?? "null")?.[0] !== incident.id) {
+        const start = ringWindow(this.#sql, this.#head, this.#effectiveRing(ref.ring, ref.asset, now, storedIncident), now).start;
+        rows += this.#setMeta("incident_floor", JSON.stringify([incident.id, start]));
+      }
       // The incident being sealed changed (extended, ended): its closing bundle names the newest version.
       const sealing = incident ? this.#meta("incident_seal") : undefined;
       if (incident && sealing) {
@@ -573,7 +580,6 @@ export class AssetLog extends DurableObject<Env> {
       }
     }
     const json = JSON.stringify(rules);
-    let rows = 0;
     if (stored !== json) rows += this.#setMeta("rules", json);
     rows += this.#forwarder.bind(rules.forwarding);
     return [rules, rows];
@@ -598,7 +604,9 @@ export class AssetLog extends DurableObject<Env> {
    */
   #effectiveRing(base: RingConfig, asset: string, now: number, incident: Incident | null | undefined): RingConfig {
     const inForce = incident ? this.#incidentInForce(asset, now, incident) : null;
-    return inForce ? raiseRing(base, inForce.ring_factor) : base;
+    if (!inForce) return base;
+    const floor = JSON.parse(this.#meta("incident_floor") ?? "null") as [string, number] | null;
+    return { ...raiseRing(base, inForce.ring_factor), ...(floor && floor[0] === inForce.id ? { floor_seq: floor[1] } : {}) };
   }
 
   #storedRing(now: number): RingConfig | null {

@@ -60,7 +60,7 @@ export function firstSeqReceivedSince(sql: SqlStorage, head: Head, sinceMs: numb
 export function ringWindow(sql: SqlStorage, head: Head, ring: RingConfig, nowMs: number): RingWindow {
   const byCount = Math.max(0, head.nextSeq - ring.max_lines);
   const byAge = firstSeqReceivedSince(sql, head, nowMs - ring.max_seconds * 1000);
-  return { start: Math.min(head.nextSeq, Math.max(byCount, byAge)), end: head.nextSeq };
+  return { start: Math.min(head.nextSeq, Math.max(byCount, byAge, ring.floor_seq ?? 0)), end: head.nextSeq };
 }
 
 /**

@@ -133,6 +133,8 @@ describe("incident mode: the assets", () => {
     const res = await admin("/v1/admin/tenants/inc-ring/incident", "POST", { reason: "a is under attack", assets: ["a"], ring_factor: 5, ttl_seconds: 600 });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ assets_notified: 1 });
+    // Raised bounds keep what is left, but do not bring back the 5 lines already evicted (not yet trimmed).
+    expect(await stubOf("inc-ring", "a").stats(refOf("inc-ring", "a"))).toMatchObject({ size: 10, evicted_total: 5 });
     await send(key, "a", 60, 15);
     await send(key, "b", 60, 15);
     expect(await bufferSize("inc-ring", "a")).toBe(50);
