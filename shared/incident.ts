@@ -106,21 +106,6 @@ export function newerIncident(a: Incident | null | undefined, b: Incident | null
   return b.updated_at > a.updated_at ? b : a;
 }
 
-/** What bundle predicates and API answers show (times as ISO 8601). */
-export function incidentView(incident: Incident, now: number) {
-  return {
-    id: incident.id,
-    reason: incident.reason,
-    by: incident.by,
-    started_at: new Date(incident.started_at).toISOString(),
-    until: new Date(incident.until).toISOString(),
-    ...(incident.ended_at !== undefined ? { ended_at: new Date(incident.ended_at).toISOString(), ended_by: incident.ended_by ?? null } : {}),
-    assets: incident.assets,
-    ring_factor: incident.ring_factor,
-    active: now < incident.until,
-  };
-}
-
 /** The predicate's record of the incident a bundle was sealed under (DESIGN section 6 extension). */
 export function incidentPredicate(incident: Incident): { id: string; reason: string; by: string; started_at: string; until: string; ended_at?: string } {
   return {
@@ -130,5 +115,16 @@ export function incidentPredicate(incident: Incident): { id: string; reason: str
     started_at: new Date(incident.started_at).toISOString(),
     until: new Date(incident.until).toISOString(),
     ...(incident.ended_at !== undefined ? { ended_at: new Date(incident.ended_at).toISOString() } : {}),
+  };
+}
+
+/** What the API answers: the predicate's record, plus who ended it, its scope, factor and whether it is in force. */
+export function incidentView(incident: Incident, now: number) {
+  return {
+    ...incidentPredicate(incident),
+    ...(incident.ended_at !== undefined ? { ended_by: incident.ended_by ?? null } : {}),
+    assets: incident.assets,
+    ring_factor: incident.ring_factor,
+    active: now < incident.until,
   };
 }

@@ -573,11 +573,8 @@ export class AssetLog extends DurableObject<Env> {
         rows += this.#setMeta("incident_floor", JSON.stringify([incident.id, start]));
       }
       // The incident being sealed changed (extended, ended): its closing bundle names the newest version.
-      const sealing = incident ? this.#meta("incident_seal") : undefined;
-      if (incident && sealing) {
-        const state = JSON.parse(sealing) as IncidentSealState;
-        if (state.incident.id === incident.id && state.incident.updated_at < incident.updated_at) this.#setMeta("incident_seal", JSON.stringify({ ...state, incident }));
-      }
+      const state = incident ? this.#incidentSealState() : null;
+      if (incident && state && state.incident.id === incident.id && state.incident.updated_at < incident.updated_at) this.#saveIncidentSealState({ ...state, incident });
     }
     const json = JSON.stringify(rules);
     if (stored !== json) rows += this.#setMeta("rules", json);
@@ -623,8 +620,18 @@ export class AssetLog extends DurableObject<Env> {
   #incidentInForce(asset: string, now: number, incident: Incident | null | undefined): Incident | null {
     if (!incident) return null;
     if (incidentActive(incident, asset, now)) return incident;
+    return this.#incidentSealState()?.incident ?? null;
+  }
+
+  /** The incident step's state (incident-sealing.ts), while an incident is being sealed. */
+  #incidentSealState(): IncidentSealState | null {
     const raw = this.#meta("incident_seal");
-    return raw ? (JSON.parse(raw) as IncidentSealState).incident : null;
+    return raw ? (JSON.parse(raw) as IncidentSealState) : null;
+  }
+
+  #saveIncidentSealState(state: IncidentSealState | null): void {
+    if (state === null) this.#deleteMeta("incident_seal");
+    else this.#setMeta("incident_seal", JSON.stringify(state));
   }
 
   /** Hourly seals while an incident applies, and the closing one (incident-sealing.ts). */
@@ -636,14 +643,8 @@ export class AssetLog extends DurableObject<Env> {
     const ref: AssetRef = { tenant, asset, ring: base, rules, ...(rules.store ? { store: rules.store } : {}) };
     return incidentStep({
       asset,
-      state: () => {
-        const raw = this.#meta("incident_seal");
-        return raw ? (JSON.parse(raw) as IncidentSealState) : null;
-      },
-      saveState: (st) => {
-        if (st === null) this.#deleteMeta("incident_seal");
-        else this.#setMeta("incident_seal", JSON.stringify(st));
-      },
+      state: () => this.#incidentSealState(),
+      saveState: (st) => this.#saveIncidentSealState(st),
       seal: async (incident, from) => {
         const run = this.#sealing.then(() => this.#seal(ref, "continue", incident, from));
         this.#sealing = run.catch(() => undefined);
